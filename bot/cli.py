@@ -1,0 +1,97 @@
+"""The ``paperbot`` command line: run the bot, parse or preview a digest file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.errors import ConfigError, DigestParseError
+from bot.i18n import SUPPORTED_LANGUAGES, get_translator
+from bot.logs import configure_logging
+from bot.parser.markdown import parse_file
+from bot.parser.models import Digest
+from bot.platform.plaintext import render_card_text
+from bot.settings import load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Push daily research-paper digests to Telegram and Slack as cards.")
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: watch DIGEST_DIR and serve the configured chats until SIGINT/SIGTERM."""
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        typer.echo(f"paperbot: {error}", err=True)
+        raise typer.Exit(2) from None
+    secrets = [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
+    configure_logging(settings.log_level, secrets=secrets)
+
+    from bot.service import Service  # imported late: it pulls in every platform library
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await Service(settings).run(stop)
+
+    asyncio.run(main())
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="Digest Markdown file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed model as JSON.")] = False,
+) -> None:
+    """Parse a digest file; print its papers, or the whole model with --json."""
+    digest = _parse_or_exit(file)
+    if as_json:
+        typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{file}: {digest.date} {len(digest.papers)} papers")
+    for paper in digest.papers:
+        typer.echo(f"{paper.rank:>3}. [{paper.key}] {paper.score:g}  {paper.org}  {paper.title_en}")
+
+
+@app.command()
+def preview(
+    file: Annotated[Path, typer.Argument(help="Digest Markdown file.")],
+    lang: Annotated[str, typer.Option(help="Card language: zh or en.")] = "zh",
+) -> None:
+    """Print the cards of a digest as a chat would show them."""
+    if lang not in SUPPORTED_LANGUAGES:
+        typer.echo(f"paperbot: --lang {lang!r} is not supported; use zh or en", err=True)
+        raise typer.Exit(2)
+    digest = _parse_or_exit(file)
+    t = get_translator(lang)
+    for paper in digest.papers:
+        typer.echo("─" * 60)
+        typer.echo(render_card_text(paper, t=t))
+
+
+def _parse_or_exit(file: Path) -> Digest:
+    try:
+        return parse_file(file)
+    except DigestParseError as error:
+        typer.echo(f"paperbot: {error}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        typer.echo(f"paperbot: cannot read {file}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="paperbot")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

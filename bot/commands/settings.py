@@ -1,0 +1,22 @@
+"""/lang: the chat's reply language."""
+
+from __future__ import annotations
+
+from bot.commands.context import CommandContext, Reply, TextReply
+from bot.commands.permissions import refusal_if_not_admin
+from bot.i18n import get_translator, normalize_language
+
+
+async def lang(context: CommandContext, args: str) -> list[Reply]:
+    """Set the chat's language to ``zh`` or ``en``."""
+    t = context.t
+    language = normalize_language(args) if args else None
+    if language is None:
+        return [TextReply(t.gettext(
+            "Unknown language \"{value}\". Use /lang zh for Chinese or /lang en for English.",
+            value=args))]
+    refusal = await refusal_if_not_admin(context)
+    if refusal is not None:
+        return [refusal]
+    await context.services.store.chats.set_language(context.chat.pk, language)
+    return [TextReply(get_translator(language).gettext("Language set to English."))]

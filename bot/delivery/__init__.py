@@ -1,0 +1,1 @@
+"""Delivery: matching digests to subscriptions, queueing cards, and sending them."""

@@ -1,0 +1,1 @@
+"""Digest sources: where new digest files come from."""

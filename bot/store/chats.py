@@ -1,0 +1,144 @@
+"""Chats, their settings and their subscription rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.database import Database
+from bot.store.schema import ChatRow, SubscriptionRow
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """A chat as the platforms name it: platform plus the platform's chat id."""
+
+    platform: str
+    chat_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A stored chat."""
+
+    pk: int
+    ref: ChatRef
+    kind: str
+    language: str | None
+    active: bool
+    inactive_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A stored subscription; ``rule`` is the canonical filter text."""
+
+    id: int
+    chat_pk: int
+    rule: str
+    thread_id: str | None
+
+
+class ChatStore:
+    """Create chats, change their settings, and keep their subscriptions."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure(self, ref: ChatRef, *, kind: str, now: dt.datetime) -> Chat:
+        """Return the chat for ``ref``, creating it on first contact."""
+        chat = await self.find(ref)
+        if chat is not None:
+            return chat
+        try:
+            async with self._db.session() as session, session.begin():
+                session.add(ChatRow(platform=ref.platform, chat_id=ref.chat_id, kind=kind,
+                                    active=True, created_at=now))
+        except IntegrityError:
+            pass  # Another task created it between our read and write.
+        chat = await self.find(ref)
+        assert chat is not None  # noqa: S101  # the row exists after the insert above
+        return chat
+
+    async def find(self, ref: ChatRef) -> Chat | None:
+        """Return the chat for ``ref``, or None."""
+        async with self._db.session() as session:
+            row = await session.scalar(select(ChatRow).where(
+                ChatRow.platform == ref.platform, ChatRow.chat_id == ref.chat_id))
+            return None if row is None else _chat(row)
+
+    async def by_pk(self, pks: list[int]) -> dict[int, Chat]:
+        """Return the chats with the primary keys ``pks``."""
+        async with self._db.session() as session:
+            rows = await session.scalars(select(ChatRow).where(ChatRow.id.in_(pks)))
+            return {row.id: _chat(row) for row in rows}
+
+    async def set_language(self, pk: int, language: str) -> None:
+        """Set the reply language of a chat."""
+        await self._update(pk, language=language)
+
+    async def set_active(self, pk: int, *, active: bool, reason: str | None = None) -> None:
+        """Resume or pause deliveries to a chat; ``reason`` says why it was paused."""
+        await self._update(pk, active=active, inactive_reason=None if active else reason)
+
+    async def move(self, pk: int, new_chat_id: str) -> None:
+        """Give a chat a new platform id, as when a Telegram group becomes a supergroup."""
+        await self._update(pk, chat_id=new_chat_id)
+
+    async def add_subscription(self, pk: int, rule: str, *, thread_id: str | None,
+                               now: dt.datetime) -> Subscription:
+        """Store a rule for a chat and return it."""
+        async with self._db.session() as session, session.begin():
+            row = SubscriptionRow(chat_pk=pk, rule=rule, thread_id=thread_id, created_at=now)
+            session.add(row)
+            await session.flush()
+            return _subscription(row)
+
+    async def subscriptions(self, pk: int) -> list[Subscription]:
+        """Return a chat's subscriptions in the order ``/list`` numbers them."""
+        async with self._db.session() as session:
+            rows = await session.scalars(select(SubscriptionRow).where(
+                SubscriptionRow.chat_pk == pk).order_by(SubscriptionRow.id))
+            return [_subscription(row) for row in rows]
+
+    async def remove_subscription(self, subscription_id: int) -> None:
+        """Delete one subscription."""
+        async with self._db.session() as session, session.begin():
+            await session.execute(delete(SubscriptionRow).where(
+                SubscriptionRow.id == subscription_id))
+
+    async def remove_all_subscriptions(self, pk: int) -> int:
+        """Delete every subscription of a chat and return how many there were."""
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(delete(SubscriptionRow).where(
+                SubscriptionRow.chat_pk == pk))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def active_subscriptions(self) -> list[tuple[Chat, Subscription]]:
+        """Return every subscription of every active chat."""
+        async with self._db.session() as session:
+            rows = await session.execute(
+                select(ChatRow, SubscriptionRow)
+                .join(SubscriptionRow, SubscriptionRow.chat_pk == ChatRow.id)
+                .where(ChatRow.active.is_(True))
+                .order_by(ChatRow.id, SubscriptionRow.id))
+            return [(_chat(chat), _subscription(sub)) for chat, sub in rows]
+
+    async def _update(self, pk: int, **values: object) -> None:
+        async with self._db.session() as session, session.begin():
+            await session.execute(update(ChatRow).where(ChatRow.id == pk).values(**values))
+
+
+def _chat(row: ChatRow) -> Chat:
+    return Chat(pk=row.id, ref=ChatRef(row.platform, row.chat_id), kind=row.kind,
+                language=row.language, active=row.active, inactive_reason=row.inactive_reason)
+
+
+def _subscription(row: SubscriptionRow) -> Subscription:
+    return Subscription(id=row.id, chat_pk=row.chat_pk, rule=row.rule, thread_id=row.thread_id)

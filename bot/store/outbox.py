@@ -1,0 +1,171 @@
+"""The delivery outbox and ledger: which card is due to which chat, and what became of it.
+
+States: ``pending`` (due at ``due_at``), ``sending`` (claimed by a sender), ``sent``
+(``message_id`` recorded) and ``failed`` (``last_error`` says why). A row only leaves
+``pending`` through ``claim``, an atomic compare-and-set, so one card is sent by one sender.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store.database import Database
+from bot.store.schema import ChatRow, DeliveryRow
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+_INSERT_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DueCard:
+    """A card to enqueue: one paper of one digest for one chat."""
+
+    digest_date: dt.date
+    paper_key: str
+    chat_pk: int
+    due_at: dt.datetime
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A row of the outbox."""
+
+    id: int
+    digest_date: dt.date
+    paper_key: str
+    chat_pk: int
+    thread_id: str | None
+    state: str
+    due_at: dt.datetime
+    attempts: int
+    last_error: str | None
+    message_id: str | None
+
+
+class Outbox:
+    """Enqueue due cards, claim them for sending, and record the outcome."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(self, cards: Sequence[DueCard], *, now: dt.datetime) -> int:
+        """Add cards not already in the ledger and return how many were new.
+
+        A card already present in any state is left untouched, which is what keeps a
+        republished digest from sending its papers a second time.
+        """
+        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        added = 0
+        async with self._db.session() as session, session.begin():
+            for start in range(0, len(cards), _INSERT_BATCH):
+                batch = cards[start:start + _INSERT_BATCH]
+                statement = insert(DeliveryRow).values([
+                    {"digest_date": card.digest_date, "paper_key": card.paper_key,
+                     "chat_pk": card.chat_pk, "thread_id": card.thread_id, "state": PENDING,
+                     "due_at": card.due_at, "attempts": 0, "created_at": now}
+                    for card in batch
+                ]).on_conflict_do_nothing().returning(DeliveryRow.id)
+                result = await session.execute(statement)
+                added += len(result.all())
+        return added
+
+    async def claim(self, *, platforms: Sequence[str], now: dt.datetime,
+                    limit: int = 100) -> list[Delivery]:
+        """Move up to ``limit`` due rows of active chats to ``sending`` and return them."""
+        async with self._db.session() as session, session.begin():
+            candidates = (
+                select(DeliveryRow.id)
+                .join(ChatRow, ChatRow.id == DeliveryRow.chat_pk)
+                .where(DeliveryRow.state == PENDING, DeliveryRow.due_at <= now,
+                       ChatRow.active.is_(True), ChatRow.platform.in_(platforms))
+                .order_by(DeliveryRow.due_at, DeliveryRow.id)
+                .limit(limit)
+            )
+            if self._db.dialect == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True, of=DeliveryRow)
+            ids = list(await session.scalars(candidates))
+            if not ids:
+                return []
+            claimed = await session.scalars(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids), DeliveryRow.state == PENDING)
+                .values(state=SENDING, claimed_at=now, attempts=DeliveryRow.attempts + 1)
+                .returning(DeliveryRow))
+            return sorted((_delivery(row) for row in claimed), key=lambda d: (d.due_at, d.id))
+
+    async def mark_sent(self, delivery_id: int, *, message_id: str | None,
+                        now: dt.datetime) -> None:
+        """Record that a card arrived."""
+        await self._set(delivery_id, state=SENT, message_id=message_id, sent_at=now,
+                        last_error=None)
+
+    async def mark_failed(self, delivery_id: int, *, reason: str) -> None:
+        """Record that a card will not be sent, and why."""
+        await self._set(delivery_id, state=FAILED, last_error=reason)
+
+    async def retry_at(self, delivery_id: int, *, due_at: dt.datetime, reason: str) -> None:
+        """Put a claimed card back in the queue, due again at ``due_at``."""
+        await self._set(delivery_id, state=PENDING, due_at=due_at, last_error=reason)
+
+    async def release(self, delivery_ids: Sequence[int], *,
+                      due_at: dt.datetime | None = None) -> None:
+        """Return claimed cards that were never attempted to ``pending``, optionally later."""
+        if not delivery_ids:
+            return
+        values: dict[str, Any] = {"state": PENDING, "attempts": DeliveryRow.attempts - 1}
+        if due_at is not None:
+            values["due_at"] = due_at
+        async with self._db.session() as session, session.begin():
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.state == SENDING)
+                .values(**values))
+
+    async def fail_interrupted(self, *, claimed_before: dt.datetime) -> list[Delivery]:
+        """Mark cards left in ``sending`` by a sender that died as failed, and return them.
+
+        Such a card may or may not have reached the chat: the Bot API offers no way to
+        ask, so it is not sent again, which would risk a second copy.
+        """
+        reason = "interrupted while sending; it may have arrived, so it was not sent again"
+        async with self._db.session() as session, session.begin():
+            rows = await session.scalars(
+                update(DeliveryRow)
+                .where(DeliveryRow.state == SENDING, DeliveryRow.claimed_at < claimed_before)
+                .values(state=FAILED, last_error=reason)
+                .returning(DeliveryRow))
+            return [_delivery(row) for row in rows]
+
+    async def for_chat(self, chat_pk: int, digest_date: dt.date) -> list[Delivery]:
+        """Return the rows of one chat for one digest."""
+        async with self._db.session() as session:
+            rows = await session.scalars(select(DeliveryRow).where(
+                DeliveryRow.chat_pk == chat_pk, DeliveryRow.digest_date == digest_date)
+                .order_by(DeliveryRow.id))
+            return [_delivery(row) for row in rows]
+
+    async def count_by_state(self) -> dict[str, int]:
+        """Return how many rows are in each state."""
+        async with self._db.session() as session:
+            rows = await session.execute(
+                select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state))
+            return {state: count for state, count in rows}
+
+    async def _set(self, delivery_id: int, **values: Any) -> None:
+        async with self._db.session() as session, session.begin():
+            await session.execute(
+                update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(id=row.id, digest_date=row.digest_date, paper_key=row.paper_key,
+                    chat_pk=row.chat_pk, thread_id=row.thread_id, state=row.state,
+                    due_at=row.due_at, attempts=row.attempts, last_error=row.last_error,
+                    message_id=row.message_id)
