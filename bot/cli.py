@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -41,8 +42,13 @@ def run() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await Service(settings).run(stop)
+        await service.run(stop)
 
+    try:
+        service = Service(settings)
+    except ConfigError as error:
+        typer.echo(f"paperbot: {error}", err=True)
+        raise typer.Exit(2) from None
     asyncio.run(main())
 
 
@@ -90,6 +96,9 @@ def _parse_or_exit(file: Path) -> Digest:
 
 def main() -> None:
     """Console-script entry point."""
+    # python-telegram-bot 22 then reports durations such as retry_after as timedelta,
+    # the form that replaces its deprecated integer seconds.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     app(prog_name="paperbot")
 
 

@@ -41,7 +41,7 @@ class Service:
         self.settings = settings
         self.clock = clock
         self.store = Store.open(settings.database_url)
-        self.orgs = OrgMatcher.load(settings.org_aliases_file)
+        self.orgs = OrgMatcher.from_alias_file(settings.org_aliases_file)
         services = Services(store=self.store, orgs=self.orgs, clock=clock,
                             default_language=settings.bot_language)
         self.router = CommandRouter(services)
@@ -69,13 +69,15 @@ class Service:
             planner=Planner(store=self.store, orgs=self.orgs, clock=clock))
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._job_tasks: set[asyncio.Task[object]] = set()
+        self._scan_lock = asyncio.Lock()
 
     async def scan_and_send(self) -> None:
-        """Pick up new digests and send what they made due."""
-        report = await self.ingestor.scan()
-        if report.digests or report.errors:
-            logger.info("digest scan stored=%d rejected=%d new_cards=%d", len(report.digests),
-                        len(report.errors), report.new_cards)
+        """Pick up new digests and send what they made due; one scan runs at a time."""
+        async with self._scan_lock:
+            report = await self.ingestor.scan()
+            if report.digests or report.errors:
+                logger.info("digest scan stored=%d rejected=%d new_cards=%d", len(report.digests),
+                            len(report.errors), report.new_cards)
         await self.sender.drain()
 
     async def run(self, stop: asyncio.Event) -> None:

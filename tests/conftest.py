@@ -15,6 +15,8 @@ from bot.store.schema import Base
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 SAMPLE_DIGEST = REPO_ROOT / "bot" / "data" / "sample" / "2026-02-20.md"
+pytest_plugins = ["tests.fakes.telegram_api"]
+
 POSTGRES_URL = os.environ.get("PAPERBOT_TEST_POSTGRES_URL")
 
 _SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
@@ -25,6 +27,8 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ite
     """Keep the developer's settings and .env file out of every test."""
     for name in _SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    # python-telegram-bot 22 warns when RetryAfter.retry_after is read as an int.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
     monkeypatch.chdir(tmp_path)
     yield
 

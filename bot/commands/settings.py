@@ -19,4 +19,5 @@ async def lang(context: CommandContext, args: str) -> list[Reply]:
     if refusal is not None:
         return [refusal]
     await context.services.store.chats.set_language(context.chat.pk, language)
-    return [TextReply(get_translator(language).gettext("Language set to English."))]
+    return [TextReply(get_translator(language).gettext(
+        "Replies in this chat are now in English."))]

@@ -30,7 +30,9 @@ async def subscribe(context: CommandContext, args: str) -> list[Reply]:
     text = rule.to_text()
     existing = await services.store.chats.subscriptions(context.chat.pk)
     for number, subscription in enumerate(existing, start=1):
-        if subscription.rule == text and subscription.thread_id == context.thread_id:
+        # Every part of a rule matches case-insensitively, so rules differing in case are one.
+        if (subscription.rule.casefold() == text.casefold()
+                and subscription.thread_id == context.thread_id):
             return [TextReply(t.gettext(
                 "You already have this subscription as number {number}: {rule}",
                 number=number, rule=describe_rule(rule, t)))]

@@ -147,12 +147,13 @@ class Sender:
         if isinstance(error, ChatMoved):
             logger.warning("chat moved chat=%s new_chat_id=%s", chat.ref, error.new_chat_id)
             await self._store.chats.move(chat.pk, error.new_chat_id)
-            await outbox.retry_at(delivery.id, due_at=now, reason=str(error))
+            # Keep the original due time so the chat's cards stay in order.
+            await outbox.retry_at(delivery.id, due_at=delivery.due_at, reason=str(error))
             return _Stop(None)
         if isinstance(error, RecipientGone):
             logger.warning("chat paused chat=%s reason=%s", chat.ref, error)
             await self._store.chats.set_active(chat.pk, active=False, reason=str(error))
-            await outbox.retry_at(delivery.id, due_at=now, reason=str(error))
+            await outbox.retry_at(delivery.id, due_at=delivery.due_at, reason=str(error))
             return _Stop(None)
         if isinstance(error, TemporaryFailure) and delivery.attempts < self._max_attempts:
             delay = min(MAX_BACKOFF_SECONDS, 2.0 ** delivery.attempts)

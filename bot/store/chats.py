@@ -73,6 +73,10 @@ class ChatStore:
                 ChatRow.platform == ref.platform, ChatRow.chat_id == ref.chat_id))
             return None if row is None else _chat(row)
 
+    async def find_platform_chat(self, platform: str, chat_id: str) -> Chat | None:
+        """Return the chat with ``chat_id`` on ``platform``, or None."""
+        return await self.find(ChatRef(platform, chat_id))
+
     async def by_pk(self, pks: list[int]) -> dict[int, Chat]:
         """Return the chats with the primary keys ``pks``."""
         async with self._db.session() as session:

@@ -37,8 +37,9 @@ class TelegramMessenger:
         return str(message.message_id)
 
     async def send_plain_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
-        """Send a card as plain text, split if it is too long."""
-        return await self.send_text(target, render_card_text(paper, t=t))
+        """Send a card as plain text, shortened to one message like the formatted card."""
+        text = render_card_text(paper, t=t, max_length=MessageLimit.MAX_TEXT_LENGTH)
+        return await self.send_text(target, text)
 
     async def send_text(self, target: Target, text: str) -> str:
         """Send plain text, split at line boundaries into messages within the length limit."""
