@@ -33,6 +33,10 @@ class Chat:
     language: str | None
     active: bool
     inactive_reason: str | None
+    timezone: str | None = None
+    push_time: str | None = None
+    quiet_start: str | None = None
+    quiet_end: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class Subscription:
     chat_pk: int
     rule: str
     thread_id: str | None
+    mode: str = "cards"
 
 
 class ChatStore:
@@ -141,8 +146,11 @@ class ChatStore:
 
 def _chat(row: ChatRow) -> Chat:
     return Chat(pk=row.id, ref=ChatRef(row.platform, row.chat_id), kind=row.kind,
-                language=row.language, active=row.active, inactive_reason=row.inactive_reason)
+                language=row.language, active=row.active, inactive_reason=row.inactive_reason,
+                timezone=row.timezone, push_time=row.push_time, quiet_start=row.quiet_start,
+                quiet_end=row.quiet_end)
 
 
 def _subscription(row: SubscriptionRow) -> Subscription:
-    return Subscription(id=row.id, chat_pk=row.chat_pk, rule=row.rule, thread_id=row.thread_id)
+    return Subscription(id=row.id, chat_pk=row.chat_pk, rule=row.rule, thread_id=row.thread_id,
+                        mode=row.mode)

@@ -31,6 +31,7 @@ class DueCard:
     chat_pk: int
     due_at: dt.datetime
     thread_id: str | None = None
+    mode: str = "cards"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Delivery:
     attempts: int
     last_error: str | None
     message_id: str | None
+    mode: str = "cards"
 
 
 class Outbox:
@@ -68,7 +70,8 @@ class Outbox:
                 batch = cards[start:start + _INSERT_BATCH]
                 statement = insert(DeliveryRow).values([
                     {"digest_date": card.digest_date, "paper_key": card.paper_key,
-                     "chat_pk": card.chat_pk, "thread_id": card.thread_id, "state": PENDING,
+                     "chat_pk": card.chat_pk, "thread_id": card.thread_id, "mode": card.mode,
+                     "state": PENDING,
                      "due_at": card.due_at, "attempts": 0, "created_at": now}
                     for card in batch
                 ]).on_conflict_do_nothing().returning(DeliveryRow.id)
@@ -168,4 +171,4 @@ def _delivery(row: DeliveryRow) -> Delivery:
     return Delivery(id=row.id, digest_date=row.digest_date, paper_key=row.paper_key,
                     chat_pk=row.chat_pk, thread_id=row.thread_id, state=row.state,
                     due_at=row.due_at, attempts=row.attempts, last_error=row.last_error,
-                    message_id=row.message_id)
+                    message_id=row.message_id, mode=row.mode)

@@ -63,6 +63,12 @@ class ChatRow(Base):
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactive_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Delivery schedule: IANA zone (None: the TIMEZONE setting), local push time "HH:MM"
+    # (None: as soon as a digest is stored) and quiet hours "HH:MM" to "HH:MM".
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    push_time: Mapped[str | None] = mapped_column(String(5), default=None)
+    quiet_start: Mapped[str | None] = mapped_column(String(5), default=None)
+    quiet_end: Mapped[str | None] = mapped_column(String(5), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -75,6 +81,8 @@ class SubscriptionRow(Base):
     chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
     rule: Mapped[str] = mapped_column(Text)
     thread_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # How matching papers are sent: "cards", "digest" or (Slack) "thread".
+    mode: Mapped[str] = mapped_column(String(16), default="cards")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -97,6 +105,7 @@ class DeliveryRow(Base):
     paper_key: Mapped[str] = mapped_column(String(512))
     chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     thread_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    mode: Mapped[str] = mapped_column(String(16), default="cards")
     state: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -104,6 +113,7 @@ class DeliveryRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
