@@ -45,7 +45,7 @@ test: lint typecheck pytest
 
 # Refresh the message catalogs after changing translatable strings.
 messages: dev
-	$(BIN)/pybabel extract -F babel.cfg -o /tmp/paperbot-messages.pot --no-location --sort-output bot
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o /tmp/paperbot-messages.pot --no-location --sort-output bot
 	for lang in zh en; do \
 		$(BIN)/pybabel update -i /tmp/paperbot-messages.pot -d bot/i18n/locales -l $$lang \
 			--no-fuzzy-matching --ignore-obsolete; \

@@ -20,6 +20,11 @@ DEFAULT_LANGUAGE: Final = "zh"
 DOMAIN: Final = "messages"
 
 
+def N_(message: str) -> str:  # noqa: N802  # the conventional gettext_noop name
+    """Mark ``message`` for extraction into the catalogs without translating it now."""
+    return message
+
+
 class Translator:
     """Translate message ids into one language; unknown ids fall back to the English id."""
 

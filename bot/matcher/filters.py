@@ -36,6 +36,7 @@ from decimal import Decimal
 from typing import ClassVar, Final, Literal
 
 from bot.errors import FilterSyntaxError
+from bot.i18n import N_
 from bot.matcher.orgs import OrgMatcher, org_words
 from bot.parser.models import Paper
 
@@ -48,22 +49,22 @@ Field = Literal["score", "upvotes", "stars"]
 Operator = Literal[">=", ">", "<=", "<", "="]
 
 # Message ids for FilterSyntaxError.reason, which the chat layer translates.
-EMPTY_RULE: Final = "The filter is empty."
-UNKNOWN_KEY: Final = 'Unknown key "{key}". Known keys: {keys}.'
-MISSING_KEY: Final = "A key is missing before the colon. Known keys: {keys}."
-EMPTY_VALUE: Final = '"{key}:" needs a value after the colon.'
-EMPTY_QUOTES: Final = "The quotes contain no text."
-UNCLOSED_QUOTE: Final = "The quote is not closed."
-TEXT_AFTER_QUOTE: Final = "The closing quote must be followed by a space."
-LONE_MINUS: Final = "A minus sign must be directly followed by a term."
-NO_ORG_WORDS: Final = "An organisation name needs at least one letter or digit."
-UNKNOWN_FIELD: Final = 'Unknown field "{field}". Comparisons work on: {fields}.'
-MISSING_FIELD: Final = 'A field is missing before "{operator}". Comparisons work on: {fields}.'
-BAD_OPERATOR: Final = 'Invalid operator "{operator}". Use one of: {operators}.'
-MISSING_NUMBER: Final = 'A number is missing after "{operator}".'
-BAD_NUMBER: Final = '"{value}" is not a number.'
-ALL_COMBINED: Final = '"all" takes every paper, so it cannot be combined with other terms.'
-ALL_NEGATED: Final = '"all" cannot be negated.'
+EMPTY_RULE: Final = N_("The filter is empty.")
+UNKNOWN_KEY: Final = N_('Unknown key "{key}". Known keys: {keys}.')
+MISSING_KEY: Final = N_("A key is missing before the colon. Known keys: {keys}.")
+EMPTY_VALUE: Final = N_('"{key}:" needs a value after the colon.')
+EMPTY_QUOTES: Final = N_("The quotes contain no text.")
+UNCLOSED_QUOTE: Final = N_("The quote is not closed.")
+TEXT_AFTER_QUOTE: Final = N_("The closing quote must be followed by a space.")
+LONE_MINUS: Final = N_("A minus sign must be directly followed by a term.")
+NO_ORG_WORDS: Final = N_("An organisation name needs at least one letter or digit.")
+UNKNOWN_FIELD: Final = N_('Unknown field "{field}". Comparisons work on: {fields}.')
+MISSING_FIELD: Final = N_('A field is missing before "{operator}". Comparisons work on: {fields}.')
+BAD_OPERATOR: Final = N_('Invalid operator "{operator}". Use one of: {operators}.')
+MISSING_NUMBER: Final = N_('A number is missing after "{operator}".')
+BAD_NUMBER: Final = N_('"{value}" is not a number.')
+ALL_COMBINED: Final = N_('"all" takes every paper, so it cannot be combined with other terms.')
+ALL_NEGATED: Final = N_('"all" cannot be negated.')
 
 _COLONS: Final = frozenset(":：")
 _MINUS: Final = frozenset("-－−")

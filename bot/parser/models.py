@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+_VERSION = re.compile(r"v[0-9]+$")
 
 
 class Paper(BaseModel):
@@ -28,9 +32,13 @@ class Paper(BaseModel):
 
     @property
     def key(self) -> str:
-        """Identity of the paper across runs: the arXiv id, else the URL."""
+        """Identity of the paper across runs: the arXiv id without its version, else the URL.
+
+        The version is dropped so that a paper linked as ``2602.13515v2`` in one run
+        and ``2602.13515`` in another is still one card.
+        """
         if self.arxiv_id:
-            return self.arxiv_id
+            return _VERSION.sub("", self.arxiv_id)
         if self.url:
             return self.url
         # NOTE: a paper with neither id nor URL is keyed by its English title; the

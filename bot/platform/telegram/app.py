@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.commands import COMMANDS, CardsReply, CommandRouter, parse_command_line
-from bot.i18n import get_translator
+from bot.i18n import N_, get_translator
 from bot.platform.base import Target
 from bot.platform.telegram.messenger import TelegramMessenger
 from bot.store import ChatRef
@@ -129,12 +129,12 @@ class TelegramFrontend:
 
 # Short descriptions for Telegram's command menu; message ids of the catalog.
 _MENU = {
-    "start": "Start and show help",
-    "help": "Commands and filter syntax",
-    "subscribe": "Subscribe: /subscribe Google",
-    "unsubscribe": "Remove a subscription: /unsubscribe 1",
-    "list": "List this chat's subscriptions",
-    "top": "Best papers of the latest digest: /top 3",
-    "today": "Overview of the latest digest",
-    "lang": "Reply language: /lang zh or /lang en",
+    "start": N_("Start and show help"),
+    "help": N_("Commands and filter syntax"),
+    "subscribe": N_("Subscribe: /subscribe Google"),
+    "unsubscribe": N_("Remove a subscription: /unsubscribe 1"),
+    "list": N_("List this chat's subscriptions"),
+    "top": N_("Best papers of the latest digest: /top 3"),
+    "today": N_("Overview of the latest digest"),
+    "lang": N_("Reply language: /lang zh or /lang en"),
 }
