@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +31,8 @@ def run() -> None:
     except ConfigError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(2) from None
-    secrets = [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
+    token = settings.telegram_bot_token
+    secrets = [token.get_secret_value()] if token is not None else []
     configure_logging(settings.log_level, secrets=secrets)
 
     from bot.service import Service  # imported late: it pulls in every platform library
@@ -55,7 +55,7 @@ def run() -> None:
 @app.command()
 def parse(
     file: Annotated[Path, typer.Argument(help="Digest Markdown file.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed model as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the model as JSON.")] = False,
 ) -> None:
     """Parse a digest file; print its papers, or the whole model with --json."""
     digest = _parse_or_exit(file)
@@ -103,4 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -35,7 +35,10 @@ class SecretFilter(logging.Filter):
 
 
 def configure_logging(level: str, *, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at ``level``; the HTTP client logs only warnings, as its URLs hold the token."""
+    """Log to stderr at ``level``.
+
+    The HTTP client logs only warnings, because its request URLs contain the bot token.
+    """
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(secrets))

@@ -1,4 +1,4 @@
-"""The running bot: store, scheduler, sender and the chat frontends, started and stopped together."""
+"""The running bot: store, scheduler, sender and chat frontends, started and stopped together."""
 
 from __future__ import annotations
 
@@ -98,6 +98,8 @@ class Service:
             if self.telegram is not None:
                 await self.telegram.start()
             if self.console is not None:
+                # Load the digests first, so the first command already sees them.
+                await self.scan_and_send()
                 reader = self._console_input or await stdin_reader()
                 console_task = asyncio.create_task(self._run_console(reader, stop),
                                                    name="console-chat")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +23,13 @@ _SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the developer's settings and .env file out of every test."""
     for name in _SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     # python-telegram-bot 22 warns when RetryAfter.retry_after is read as an int.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     monkeypatch.chdir(tmp_path)
-    yield
 
 
 @pytest.fixture

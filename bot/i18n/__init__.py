@@ -20,7 +20,7 @@ DEFAULT_LANGUAGE: Final = "zh"
 DOMAIN: Final = "messages"
 
 
-def N_(message: str) -> str:  # noqa: N802  # the conventional gettext_noop name
+def N_(message: str) -> str:
     """Mark ``message`` for extraction into the catalogs without translating it now."""
     return message
 

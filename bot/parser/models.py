@@ -7,7 +7,6 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 _VERSION = re.compile(r"v[0-9]+$")
 
 
