@@ -1,0 +1,121 @@
+"""Send cards and text to Slack channels with the Web API's chat.postMessage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery.ratelimit import TokenBucket
+from bot.errors import MessageRejected
+from bot.i18n import Translator
+from bot.parser.models import Paper
+from bot.platform.base import Target
+from bot.platform.plaintext import render_card_text
+from bot.platform.slack.blocks import MAX_TEXT_LENGTH, SlackMessage, render_card
+from bot.platform.slack.errors import CLIENT_ERRORS, map_slack_error
+from bot.platform.slack.mrkdwn import escape
+from bot.platform.text import split_text
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+
+class ChannelPacer:
+    """Space the posts to each channel so none exceeds ``per_second`` messages a second.
+
+    Slack's rate-limit guide allows chat.postMessage about one message a second per
+    channel. The sender's own limiter counts per chat as well; this one applies the
+    Slack setting to every post, replies to commands included.
+    """
+
+    def __init__(self, *, per_second: float,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._per_second = per_second
+        self._monotonic = monotonic
+        self._buckets: dict[str, TokenBucket] = {}
+
+    async def wait(self, channel: str) -> None:
+        """Wait until one more post to ``channel`` keeps within the rate."""
+        bucket = self._buckets.setdefault(channel, TokenBucket(rate=self._per_second,
+                                                               capacity=1.0))
+        delay = bucket.delay(self._monotonic())
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class SlackMessenger:
+    """The Slack ``Messenger``: a chat id is a channel id, a thread id a ``thread_ts``.
+
+    Message ids returned are the ``ts`` of the posted message.
+    """
+
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer | None = None) -> None:
+        self._client = client
+        self._pacer = pacer
+
+    async def send_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
+        """Post a card as Block Kit blocks with arXiv and PDF buttons."""
+        try:
+            message = render_card(paper, t=t)
+        except SlackClientError as error:
+            raise map_slack_error(error) from error
+        return await self.post(target, message)
+
+    async def send_plain_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
+        """Post a card as plain text, for when Slack rejected its blocks."""
+        return await self.send_text(target, render_card_text(paper, t=t))
+
+    async def send_text(self, target: Target, text: str) -> str:
+        """Post ``text`` as written, split into messages of at most ``MAX_TEXT_LENGTH``."""
+        parts = [part for part in split_text(text, limit=MAX_TEXT_LENGTH) if part.strip()]
+        if not parts:
+            raise MessageRejected("Slack error no_text: the message is empty")
+        ts = ""
+        for part in parts:
+            ts = await self.post(target, SlackMessage(text=escape(part)), mrkdwn=False)
+        return ts
+
+    async def post(self, target: Target, message: SlackMessage, *, mrkdwn: bool = True) -> str:
+        """Post ``message`` to the target channel or thread and return its ``ts``.
+
+        ``mrkdwn=False`` makes Slack show ``*``, ``_`` and ``~`` literally.
+        """
+        arguments: dict[str, Any] = {
+            "channel": target.chat.chat_id, "text": message.text,
+            "unfurl_links": False, "unfurl_media": False,
+        }
+        if message.blocks:
+            arguments["blocks"] = list(message.blocks)
+        if target.thread_id:
+            arguments["thread_ts"] = target.thread_id
+        if not mrkdwn:
+            arguments["mrkdwn"] = False
+        if self._pacer is not None:
+            await self._pacer.wait(target.chat.chat_id)
+        try:
+            response = await self._client.chat_postMessage(**arguments)
+        except CLIENT_ERRORS as error:
+            raise map_slack_error(error) from error
+        return str(response.get("ts", ""))
+
+    async def post_ephemeral(self, *, channel: str, user: str, message: SlackMessage,
+                             thread_ts: str | None = None) -> None:
+        """Post ``message`` to ``channel``, visible only to ``user``."""
+        arguments: dict[str, Any] = {"channel": channel, "user": user, "text": message.text}
+        if message.blocks:
+            arguments["blocks"] = list(message.blocks)
+        if thread_ts:
+            arguments["thread_ts"] = thread_ts
+        try:
+            await self._client.chat_postEphemeral(**arguments)
+        except CLIENT_ERRORS as error:
+            raise map_slack_error(error) from error
