@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.migrate import VERSION_TABLE
 from bot.store.schema import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +35,28 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     # python-telegram-bot 22 warns when RetryAfter.retry_after is read as an int.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that opens a connection to a host other than this machine."""
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def check(address: object) -> None:
+        if isinstance(address, tuple) and not ipaddress.ip_address(address[0]).is_loopback:
+            raise AssertionError(f"test tried to connect to {address[0]}; only loopback is allowed")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(address)
+        original_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(address)
+        return original_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 @pytest.fixture
@@ -60,10 +87,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
-    """A connected store over an empty database."""
+    """A connected store over an empty database migrated to the current schema."""
     opened = Store.open(database_url)
     async with opened.db.engine.begin() as connection:
         await connection.run_sync(Base.metadata.drop_all)
+        await connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
     await opened.db.connect()
     yield opened
     await opened.db.close()

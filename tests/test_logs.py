@@ -43,3 +43,4 @@ def test_secret_masked_in_traceback(records: list[logging.LogRecord]) -> None:
     formatted = logging.Formatter().format(records[0])
     assert TOKEN not in formatted
     assert "boom with ***" in formatted
+
