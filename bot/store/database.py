@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.store.schema import Base
+from bot.store import migrate
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def async_url(database_url: str) -> URL:
 
 
 class Database:
-    """An async engine plus session factory; ``connect`` creates the tables."""
+    """An async engine plus session factory; ``connect`` brings the schema up to date."""
 
     def __init__(self, database_url: str) -> None:
         self.url = async_url(database_url)
@@ -52,10 +52,15 @@ class Database:
         """The backend name: ``sqlite`` or ``postgresql``."""
         return self.url.get_backend_name()
 
-    async def connect(self) -> None:
-        """Create missing tables."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+    async def connect(self, *, auto_migrate: bool = True) -> None:
+        """Apply pending schema migrations, or with ``auto_migrate=False`` only check for them.
+
+        Raises ``migrate.SchemaError`` when the schema is not current and cannot be made so.
+        """
+        if auto_migrate:
+            await migrate.upgrade(self.engine)
+        else:
+            await migrate.check_current(self.engine)
         logger.info("database ready backend=%s", self.dialect)
 
     def session(self) -> AsyncSession:

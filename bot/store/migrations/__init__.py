@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the paperbot schema; ``bot.store.migrate`` runs them."""
