@@ -33,7 +33,7 @@ run: install
 	fi
 
 lint: dev
-	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff check bot tests $(wildcard benchmarks)
 
 typecheck: dev
 	$(BIN)/mypy bot
