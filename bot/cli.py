@@ -11,16 +11,20 @@ from typing import Annotated
 
 import typer
 
+from bot.dbcli import db_app, subscriptions_app
 from bot.errors import ConfigError, DigestParseError
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
-from bot.logs import configure_logging
+from bot.logs import configure_logging, secret_values
 from bot.parser.markdown import parse_file
 from bot.parser.models import Digest
 from bot.platform.plaintext import render_card_text
 from bot.settings import load_settings
+from bot.store.migrate import SchemaError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Push daily research-paper digests to Telegram and Slack as cards.")
+app.add_typer(db_app, name="db")
+app.add_typer(subscriptions_app, name="subscriptions")
 
 
 @app.command()
@@ -31,9 +35,8 @@ def run() -> None:
     except ConfigError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(2) from None
-    token = settings.telegram_bot_token
-    secrets = [token.get_secret_value()] if token is not None else []
-    configure_logging(settings.log_level, secrets=secrets)
+    configure_logging(settings.log_level, secrets=secret_values(settings),
+                      fmt=settings.log_format)
 
     from bot.service import Service  # imported late: it pulls in every platform library
 
@@ -49,7 +52,11 @@ def run() -> None:
     except ConfigError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(2) from None
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except SchemaError as error:
+        typer.echo(f"paperbot: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

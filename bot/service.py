@@ -82,7 +82,7 @@ class Service:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set (or the console input ends), then shut down cleanly."""
-        await self.store.db.connect()
+        await self.store.db.connect(auto_migrate=self.settings.database_auto_migrate)
         interrupted = await self.store.outbox.fail_interrupted(claimed_before=self.clock())
         for delivery in interrupted:
             logger.critical("card not resent after an interrupted send chat_pk=%s arxiv_id=%s",

