@@ -43,7 +43,8 @@ class Service:
         self.store = Store.open(settings.database_url)
         self.orgs = OrgMatcher.from_alias_file(settings.org_aliases_file)
         services = Services(store=self.store, orgs=self.orgs, clock=clock,
-                            default_language=settings.bot_language)
+                            default_language=settings.bot_language,
+                            default_timezone=settings.timezone)
         self.router = CommandRouter(services)
         self.telegram: TelegramFrontend | None = None
         self.console: ConsoleChat | None = None
@@ -66,7 +67,8 @@ class Service:
                                 per_chat_per_second=settings.telegram_max_per_chat_per_second))
         self.ingestor = Ingestor(
             source=FolderSource(settings.digest_dir), store=self.store, clock=clock,
-            planner=Planner(store=self.store, orgs=self.orgs, clock=clock))
+            planner=Planner(store=self.store, orgs=self.orgs, clock=clock,
+                            default_timezone=settings.timezone))
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._job_tasks: set[asyncio.Task[object]] = set()
         self._scan_lock = asyncio.Lock()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.delivery.schedule import DEFAULT_TIMEZONE
 from bot.i18n import Translator
 from bot.matcher.orgs import OrgMatcher
 from bot.parser.models import Paper
@@ -37,6 +38,8 @@ class Services:
     orgs: OrgMatcher
     clock: Clock
     default_language: str
+    # The TIMEZONE setting: the time zone of chats that have not set one with /tz.
+    default_timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,8 @@ class CommandContext:
     """One command invocation: who asked where, in which language.
 
     ``is_admin`` is only awaited by commands that change the chat, because on
-    Telegram it costs a getChatMember request.
+    Telegram it costs a getChatMember request. ``resumed_reason`` is set when this
+    command resumed a paused chat: why it had been paused, or "" when no reason was kept.
     """
 
     services: Services
@@ -52,3 +56,4 @@ class CommandContext:
     t: Translator
     is_admin: Callable[[], Awaitable[bool]]
     thread_id: str | None = None
+    resumed_reason: str | None = None

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from bot.commands import digest, help, settings, subscriptions
+from bot.commands import digest, help, mode, schedule, settings, status, subscriptions
 from bot.commands.context import CommandContext, Reply, Services, TextReply
 from bot.i18n import get_translator
 from bot.store import ChatRef
@@ -24,6 +24,11 @@ COMMANDS: Final[dict[str, Handler]] = {
     "top": digest.top,
     "today": digest.today,
     "lang": settings.lang,
+    "time": schedule.time_,
+    "tz": schedule.tz,
+    "quiet": schedule.quiet,
+    "mode": mode.mode,
+    "status": status.status,
 }
 
 
@@ -60,13 +65,16 @@ class CommandRouter:
         """
         chats = self.services.store.chats
         chat = await chats.ensure(ref, kind=kind, now=self.services.clock())
+        resumed_reason: str | None = None
         if not chat.active:
+            resumed_reason = chat.inactive_reason or ""
             await chats.set_active(chat.pk, active=True)
             logger.info("chat resumed chat=%s", ref)
             chat = await chats.ensure(ref, kind=kind, now=self.services.clock())
         translator = get_translator(chat.language or self.services.default_language)
         return CommandContext(services=self.services, chat=chat, t=translator,
-                              is_admin=is_admin, thread_id=thread_id)
+                              is_admin=is_admin, thread_id=thread_id,
+                              resumed_reason=resumed_reason)
 
     async def handle(self, context: CommandContext, name: str, args: str) -> list[Reply]:
         """Run command ``name``; an unknown name gets a reply pointing to /help."""

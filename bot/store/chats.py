@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import as_utc
 from bot.store.database import Database
 from bot.store.schema import ChatRow, SubscriptionRow
 
@@ -48,6 +49,7 @@ class Subscription:
     rule: str
     thread_id: str | None
     mode: str = "cards"
+    created_at: dt.datetime | None = None
 
 
 class ChatStore:
@@ -92,6 +94,18 @@ class ChatStore:
         """Set the reply language of a chat."""
         await self._update(pk, language=language)
 
+    async def set_timezone(self, pk: int, timezone: str | None) -> None:
+        """Set a chat's IANA time zone; None returns it to the ``TIMEZONE`` setting."""
+        await self._update(pk, timezone=timezone)
+
+    async def set_push_time(self, pk: int, push_time: str | None) -> None:
+        """Set a chat's local push time as ``HH:MM``; None sends as soon as a digest is stored."""
+        await self._update(pk, push_time=push_time)
+
+    async def set_quiet_hours(self, pk: int, start: str | None, end: str | None) -> None:
+        """Set a chat's quiet hours as ``HH:MM`` start and end; None for both clears them."""
+        await self._update(pk, quiet_start=start, quiet_end=end)
+
     async def set_active(self, pk: int, *, active: bool, reason: str | None = None) -> None:
         """Resume or pause deliveries to a chat; ``reason`` says why it was paused."""
         await self._update(pk, active=active, inactive_reason=None if active else reason)
@@ -101,10 +115,20 @@ class ChatStore:
         await self._update(pk, chat_id=new_chat_id)
 
     async def add_subscription(self, pk: int, rule: str, *, thread_id: str | None,
-                               now: dt.datetime) -> Subscription:
-        """Store a rule for a chat and return it."""
+                               now: dt.datetime, mode: str | None = None) -> Subscription:
+        """Store a rule for a chat and return it.
+
+        Without ``mode``, the new rule takes the mode that all the chat's subscriptions
+        share, so a chat switched to one mode with ``/mode`` stays in it. When their modes
+        differ, or the chat has none, the new rule gets ``cards``.
+        """
         async with self._db.session() as session, session.begin():
-            row = SubscriptionRow(chat_pk=pk, rule=rule, thread_id=thread_id, created_at=now)
+            if mode is None:
+                modes = set(await session.scalars(select(SubscriptionRow.mode).where(
+                    SubscriptionRow.chat_pk == pk)))
+                mode = modes.pop() if len(modes) == 1 else "cards"
+            row = SubscriptionRow(chat_pk=pk, rule=rule, thread_id=thread_id, mode=mode,
+                                  created_at=now)
             session.add(row)
             await session.flush()
             return _subscription(row)
@@ -128,6 +152,19 @@ class ChatStore:
             result = await session.execute(delete(SubscriptionRow).where(
                 SubscriptionRow.chat_pk == pk))
             return int(getattr(result, "rowcount", 0) or 0)
+
+    async def set_mode(self, pk: int, mode: str) -> int:
+        """Set the delivery mode of every subscription of a chat; return how many there are."""
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(update(SubscriptionRow).where(
+                SubscriptionRow.chat_pk == pk).values(mode=mode))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def set_subscription_mode(self, subscription_id: int, mode: str) -> None:
+        """Set the delivery mode of one subscription."""
+        async with self._db.session() as session, session.begin():
+            await session.execute(update(SubscriptionRow).where(
+                SubscriptionRow.id == subscription_id).values(mode=mode))
 
     async def active_subscriptions(self) -> list[tuple[Chat, Subscription]]:
         """Return every subscription of every active chat."""
@@ -153,4 +190,4 @@ def _chat(row: ChatRow) -> Chat:
 
 def _subscription(row: SubscriptionRow) -> Subscription:
     return Subscription(id=row.id, chat_pk=row.chat_pk, rule=row.rule, thread_id=row.thread_id,
-                        mode=row.mode)
+                        mode=row.mode, created_at=as_utc(row.created_at))

@@ -8,13 +8,15 @@ States: ``pending`` (due at ``due_at``), ``sending`` (claimed by a sender), ``se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.clock import as_utc
 from bot.store.database import Database
 from bot.store.schema import ChatRow, DeliveryRow
 
@@ -49,6 +51,18 @@ class Delivery:
     last_error: str | None
     message_id: str | None
     mode: str = "cards"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatQueue:
+    """One chat's cards: those of one digest by state, and every card it still waits for."""
+
+    states: dict[str, int]
+    last_sent_at: dt.datetime | None
+    last_failure: str | None
+    waiting: int
+    next_due_at: dt.datetime | None
+    next_due_error: str | None
 
 
 class Outbox:
@@ -153,6 +167,65 @@ class Outbox:
                 DeliveryRow.chat_pk == chat_pk, DeliveryRow.digest_date == digest_date)
                 .order_by(DeliveryRow.id))
             return [_delivery(row) for row in rows]
+
+    async def chat_queue(self, chat_pk: int, digest_date: dt.date) -> ChatQueue:
+        """Return how one chat's cards of ``digest_date`` fared and what the chat waits for.
+
+        ``waiting`` and ``next_due_at`` count the pending cards of every digest, and
+        ``next_due_error`` is why the next of them was last put back, if it was.
+        """
+        of_digest = (DeliveryRow.chat_pk == chat_pk, DeliveryRow.digest_date == digest_date)
+        pending = (DeliveryRow.chat_pk == chat_pk, DeliveryRow.state == PENDING)
+        async with self._db.session() as session:
+            states = {state: count for state, count in await session.execute(
+                select(DeliveryRow.state, func.count()).where(*of_digest)
+                .group_by(DeliveryRow.state))}
+            last_sent_at = await session.scalar(
+                select(func.max(DeliveryRow.sent_at)).where(*of_digest, DeliveryRow.state == SENT))
+            last_failure = await session.scalar(
+                select(DeliveryRow.last_error).where(*of_digest, DeliveryRow.state == FAILED)
+                .order_by(DeliveryRow.id.desc()).limit(1))
+            waiting = await session.scalar(select(func.count()).where(*pending))
+            next_row = (await session.execute(
+                select(DeliveryRow.due_at, DeliveryRow.last_error).where(*pending)
+                .order_by(DeliveryRow.due_at, DeliveryRow.id).limit(1))).first()
+        return ChatQueue(
+            states=states, last_sent_at=None if last_sent_at is None else as_utc(last_sent_at),
+            last_failure=last_failure, waiting=int(waiting or 0),
+            next_due_at=None if next_row is None else as_utc(next_row.due_at),
+            next_due_error=None if next_row is None else next_row.last_error)
+
+    async def retime(self, chat_pk: int,
+                     due_at: Callable[[dt.datetime], dt.datetime]) -> list[dt.datetime]:
+        """Give a chat's pending cards new due times; return the new time of each card.
+
+        ``due_at`` maps the time a card was queued to its new due time. A card that a
+        sender claims meanwhile keeps its state and is left out of the result.
+        """
+        async with self._db.session() as session, session.begin():
+            rows = await session.execute(select(DeliveryRow.id, DeliveryRow.created_at).where(
+                DeliveryRow.chat_pk == chat_pk, DeliveryRow.state == PENDING))
+            by_queued_at: dict[dt.datetime, list[int]] = defaultdict(list)
+            for delivery_id, created_at in rows:
+                by_queued_at[as_utc(created_at)].append(delivery_id)
+            retimed: list[dt.datetime] = []
+            for queued_at, ids in by_queued_at.items():
+                new_due_at = due_at(queued_at)
+                result = await session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id.in_(ids), DeliveryRow.state == PENDING)
+                    .values(due_at=new_due_at))
+                retimed.extend([new_due_at] * int(getattr(result, "rowcount", 0) or 0))
+            return retimed
+
+    async def set_pending_mode(self, chat_pk: int, mode: str) -> int:
+        """Set the delivery mode of a chat's pending cards; return how many cards that was."""
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.chat_pk == chat_pk, DeliveryRow.state == PENDING)
+                .values(mode=mode))
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def count_by_state(self) -> dict[str, int]:
         """Return how many rows are in each state."""

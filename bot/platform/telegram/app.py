@@ -137,4 +137,9 @@ _MENU = {
     "top": N_("Best papers of the latest digest: /top 3"),
     "today": N_("Overview of the latest digest"),
     "lang": N_("Reply language: /lang zh or /lang en"),
+    "time": N_("Daily push time: /time 09:00 or /time now"),
+    "tz": N_("Time zone: /tz Europe/Berlin"),
+    "quiet": N_("Quiet hours: /quiet 23:00-07:00 or /quiet off"),
+    "mode": N_("Delivery mode: /mode cards, digest or thread"),
+    "status": N_("Latest digest, sent and waiting cards"),
 }
