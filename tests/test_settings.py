@@ -89,3 +89,11 @@ def test_missing_alias_file_is_invalid(monkeypatch: pytest.MonkeyPatch,
 ], ids=["sqlite", "postgresql", "postgres-alias", "already-async"])
 def test_database_url_gets_async_driver(written: str, expected: str) -> None:
     assert async_url(written).render_as_string(hide_password=True) == expected
+
+
+def test_invalid_database_url_error_hides_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://bot:hunter2@127.0.0.1/x")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "DATABASE_URL='mysql://bot:***@127.0.0.1/x'" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
