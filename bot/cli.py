@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bot.dbcli import db_app, subscriptions_app
-from bot.errors import ConfigError, DigestParseError
+from bot.errors import ConfigError, DatabaseUnavailable, DigestParseError
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 from bot.logs import configure_logging, secret_values
 from bot.parser.markdown import parse_file
@@ -30,6 +30,19 @@ app.add_typer(subscriptions_app, name="subscriptions")
 @app.command()
 def run() -> None:
     """Run the bot: watch DIGEST_DIR and serve the configured chats until SIGINT/SIGTERM."""
+    _serve(worker=False)
+
+
+@app.command()
+def worker() -> None:
+    """Only send due cards (no digest scans, no chat commands) until SIGINT/SIGTERM.
+
+    Start any number beside `paperbot run` on the same PostgreSQL database.
+    """
+    _serve(worker=True)
+
+
+def _serve(*, worker: bool) -> None:
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -48,13 +61,17 @@ def run() -> None:
         await service.run(stop)
 
     try:
-        service = Service(settings)
+        service = Service(settings, worker=worker)
     except ConfigError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(2) from None
     try:
         asyncio.run(main())
-    except SchemaError as error:
+    except ConfigError as error:
+        # Raised at start-up, for example when the web server's PORT is taken.
+        typer.echo(f"paperbot: {error}", err=True)
+        raise typer.Exit(2) from None
+    except (SchemaError, DatabaseUnavailable) as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(1) from None
 

@@ -13,6 +13,10 @@ class ConfigError(PaperbotError):
     """One or more settings are invalid; the message has one line per bad value."""
 
 
+class DatabaseUnavailable(PaperbotError):
+    """The database named by DATABASE_URL cannot be reached."""
+
+
 class DigestParseError(PaperbotError):
     """A digest file could not be parsed.
 

@@ -126,3 +126,30 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             process.wait()
     assert process.returncode == 0
     assert "paperbot stopped" in errors
+
+
+def test_run_console_reads_commands_from_file(tmp_path: Path) -> None:
+    commands = tmp_path / "commands.txt"
+    commands.write_text("/lang en\n/list\n", encoding="utf-8")
+    env = {"DIGEST_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    with commands.open("rb") as stdin:
+        result = subprocess.run([*PAPERBOT, "run"], stdin=stdin, capture_output=True,
+                                text=True, cwd=tmp_path, env={**os.environ, **env},
+                                timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Replies in this chat are now in English." in result.stdout
+    assert "This chat has no subscriptions." in result.stdout
+
+
+def test_run_with_unreachable_database_prints_one_line(tmp_path: Path) -> None:
+    # Port 1 on loopback has no server, so the connection is refused at once.
+    url = "postgresql://bot:hunter2@127.0.0.1:1/paperbot"
+    result = _run("run", env={"DATABASE_URL": url, "DIGEST_DIR": str(tmp_path)},
+                  stdin="")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1
+    assert lines[-1].startswith("paperbot: cannot connect to the database "
+                                "postgresql+asyncpg://bot:***@127.0.0.1:1/paperbot")
+    assert "Check DATABASE_URL" in lines[-1]
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,11 +7,16 @@ locally with the same command handlers and the same delivery path.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import sys
+import threading
+from collections.abc import Sequence
 from typing import TextIO
 
 from bot.commands import CardsReply, CommandRouter, parse_command_line
+from bot.delivery.digest import digest_text
+from bot.delivery.ratelimit import UNLIMITED, RateLimiter
 from bot.i18n import Translator, get_translator
 from bot.parser.models import Paper
 from bot.platform.base import Target
@@ -33,6 +38,7 @@ class ConsoleMessenger:
     def __init__(self, output: TextIO) -> None:
         self._output = output
         self._count = 0
+        self.limiter = RateLimiter(UNLIMITED)
 
     async def send_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
         """Print a card."""
@@ -45,6 +51,16 @@ class ConsoleMessenger:
     async def send_text(self, target: Target, text: str) -> str:
         """Print text."""
         return self._print(text)
+
+    def split_digest(self, papers: Sequence[Paper], *, t: Translator,
+                     date: dt.date) -> list[list[Paper]]:
+        """Keep every paper in one message: the terminal has no length limit."""
+        return [list(papers)] if papers else []
+
+    async def send_digest(self, target: Target, papers: Sequence[Paper], *, t: Translator,
+                          date: dt.date, part: int = 1, parts: int = 1) -> str:
+        """Print a digest: a heading, then one entry per paper with its link."""
+        return self._print(digest_text(papers, t=t, date=date, part=part, parts=parts))
 
     def _print(self, text: str) -> str:
         self._count += 1
@@ -94,5 +110,17 @@ async def stdin_reader() -> asyncio.StreamReader:
     """Return an asyncio reader over standard input."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except ValueError:
+        # A regular file or /dev/null (``paperbot run < commands.txt``, a service
+        # manager) cannot be watched by the event loop, so a thread reads it instead.
+        threading.Thread(target=_feed, args=(loop, reader), name="console-stdin",
+                         daemon=True).start()
     return reader
+
+
+def _feed(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader) -> None:
+    for line in iter(sys.stdin.buffer.readline, b""):
+        loop.call_soon_threadsafe(reader.feed_data, line)
+    loop.call_soon_threadsafe(reader.feed_eof)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.errors import DatabaseUnavailable
 from bot.store import migrate
 
 logger = logging.getLogger(__name__)
@@ -57,10 +59,16 @@ class Database:
 
         Raises ``migrate.SchemaError`` when the schema is not current and cannot be made so.
         """
-        if auto_migrate:
-            await migrate.upgrade(self.engine)
-        else:
-            await migrate.check_current(self.engine)
+        try:
+            if auto_migrate:
+                await migrate.upgrade(self.engine)
+            else:
+                await migrate.check_current(self.engine)
+        except (OSError, DBAPIError) as error:
+            where = self.url.render_as_string(hide_password=True)
+            raise DatabaseUnavailable(
+                f"cannot connect to the database {where}: {error}. Check DATABASE_URL and "
+                "that the database server is running.") from None
         logger.info("database ready backend=%s", self.dialect)
 
     def session(self) -> AsyncSession:
