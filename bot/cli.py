@@ -15,7 +15,7 @@ from bot.dbcli import db_app, subscriptions_app
 from bot.errors import ConfigError, DatabaseUnavailable, DigestParseError
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 from bot.logs import configure_logging, secret_values
-from bot.parser.markdown import parse_file
+from bot.parser.markdown import date_in_path, parse_file
 from bot.parser.models import Digest
 from bot.platform.plaintext import render_card_text
 from bot.settings import load_settings
@@ -86,7 +86,8 @@ def parse(
     if as_json:
         typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{file}: {digest.date} {len(digest.papers)} papers")
+    count = len(digest.papers)
+    typer.echo(f"{file}: {digest.date}, {count} {'paper' if count == 1 else 'papers'}")
     for paper in digest.papers:
         typer.echo(f"{paper.rank:>3}. [{paper.key}] {paper.score:g}  {paper.org}  {paper.title_en}")
 
@@ -109,7 +110,7 @@ def preview(
 
 def _parse_or_exit(file: Path) -> Digest:
     try:
-        return parse_file(file)
+        return parse_file(file, fallback_date=date_in_path(file))
     except DigestParseError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(1) from None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.delivery.planner import Planner
 from bot.errors import DigestParseError
-from bot.parser.markdown import parse_digest
+from bot.parser.markdown import date_in_path, parse_digest
 from bot.parser.models import Digest
 from bot.source.folder import FolderSource, SourceFile
 from bot.store import Store
@@ -67,4 +67,4 @@ def _parse(file: SourceFile) -> Digest:
         raise DigestParseError(
             f"not valid UTF-8 (byte {error.start}); save the file as UTF-8",
             path=file.path) from None
-    return parse_digest(text, source=file.path)
+    return parse_digest(text, source=file.path, fallback_date=date_in_path(file.path))

@@ -70,6 +70,23 @@ class _Block:
         return next((token for token in self.tokens if token.type == "inline"), None)
 
 
+_PATH_DATE = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
+
+
+def date_in_path(path: Path) -> dt.date | None:
+    """Return the last ``YYYY-MM-DD`` date named in ``path`` (file or folder names), if any.
+
+    Generators name files by date (``2026-02-20.md``, ``output/2026-02-20/papers/…``),
+    which dates an empty-day digest whose heading has none.
+    """
+    for match in reversed(_PATH_DATE.findall(str(path))):
+        try:
+            return dt.date.fromisoformat(match)
+        except ValueError:
+            continue
+    return None
+
+
 def parse_file(path: Path, *, fallback_date: dt.date | None = None) -> Digest:
     """Read and parse the digest at ``path``.
 
@@ -153,7 +170,7 @@ class _DigestReader:
                 raise self.error(
                     f"heading {self._quote_line(block.line)} has no date, as the generator writes "
                     f"it for a day without papers; expected {_EXPECTED_HEADING}, "
-                    "or pass a fallback date",
+                    "or a file name with the date such as 2026-02-20.md",
                     line=block.line,
                 )
             return title, fallback_date

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import DigestParseError
 from bot.parser import Digest, Paper, parse_digest, parse_file
+from bot.parser.markdown import date_in_path
 
 SOURCE = "digest.md"
 SAMPLE_DIGEST = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample" / "2026-02-20.md"
@@ -329,7 +330,7 @@ def test_parse_empty_day_without_fallback() -> None:
 
     assert str(error) == (
         'digest.md:1: heading "# 每日论文汇总" has no date, as the generator writes it for a '
-        'day without papers; expected "# 每日论文汇总 - YYYY-MM-DD", or pass a fallback date'
+        'day without papers; expected "# 每日论文汇总 - YYYY-MM-DD", or a file name with the date such as 2026-02-20.md'
     )
 
 
@@ -704,3 +705,22 @@ def test_parse_file_ignores_byte_order_mark(tmp_path: Path) -> None:
     path.write_text(digest(section()), encoding="utf-8-sig")
 
     assert len(parse_file(path).papers) == 1
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("digests/2026-02-20.md", dt.date(2026, 2, 20)),
+    ("output/2026-03-09/papers/papers_summary.md", dt.date(2026, 3, 9)),
+    ("2025-01-01/backup-2026-04-06.md", dt.date(2026, 4, 6)),
+    ("digests/2026-13-45.md", None),
+    ("digests/today.md", None),
+], ids=["file-name", "folder", "last-wins", "impossible-date", "no-date"])
+def test_date_in_path(path: str, expected: dt.date | None) -> None:
+    assert date_in_path(Path(path)) == expected
+
+
+def test_empty_day_file_takes_date_from_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "2026-06-18.md"
+    path.write_text("# 每日论文汇总\n\n今日无内容。\n", encoding="utf-8")
+    digest = parse_file(path, fallback_date=date_in_path(path))
+    assert digest.date == dt.date(2026, 6, 18)
+    assert digest.papers == []
