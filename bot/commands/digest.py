@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.commands.context import CardsReply, CommandContext, Reply, TextReply
 from bot.commands.filters import parse_or_reply
+from bot.commands.titles import display_title
+from bot.matcher.describe import describe_rule
 
 DEFAULT_TOP = 3
 MAX_TOP = 20
@@ -26,15 +28,24 @@ async def top(context: CommandContext, args: str) -> list[Reply]:
     if digest is None:
         return [TextReply(t.gettext("No digest is stored yet. Try again after the next one."))]
     papers = list(digest.papers)
-    if filter_text:
-        rule = parse_or_reply(context, filter_text, command="top")
-        if isinstance(rule, TextReply):
-            return [rule]
-        papers = [p for p in papers if rule.matches(p, context.services.orgs)]
+    date = digest.date.isoformat()
+    if not filter_text:
+        best = sorted(papers, key=lambda p: (-p.score, p.rank))[:count]
+        return [CardsReply(tuple(best))]
+    rule = parse_or_reply(context, filter_text, command="top")
+    if isinstance(rule, TextReply):
+        return [rule]
+    papers = [p for p in papers if rule.matches(p, context.services.orgs)]
+    described = describe_rule(rule, t)
     if not papers:
-        return [TextReply(t.gettext("No paper of the {date} digest matches that filter.",
-                                    date=digest.date.isoformat()))]
+        return [TextReply(t.gettext("No paper of the {date} digest matches: {rule}.",
+                                    date=date, rule=described))]
     best = sorted(papers, key=lambda p: (-p.score, p.rank))[:count]
+    if len(best) < count:
+        note = t.ngettext("Only {n} paper of the {date} digest matches: {rule}.",
+                          "Only {n} papers of the {date} digest match: {rule}.",
+                          len(best), date=date, rule=described)
+        return [TextReply(note), CardsReply(tuple(best))]
     return [CardsReply(tuple(best))]
 
 
@@ -48,7 +59,7 @@ async def today(context: CommandContext, args: str) -> list[Reply]:
                         len(digest.papers), date=digest.date.isoformat())]
     for paper in digest.papers:
         marker = "🏆 " if paper.featured else ""
-        title = paper.title_zh or paper.title_en
+        title = display_title(paper, t)
         lines.append(f"{paper.rank}. {marker}{title} ({paper.score:g})")
     lines.append(t.gettext("Send /top 3 for the best papers as cards."))
     return [TextReply("\n".join(lines))]

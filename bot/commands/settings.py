@@ -10,7 +10,11 @@ from bot.i18n import get_translator, normalize_language
 async def lang(context: CommandContext, args: str) -> list[Reply]:
     """Set the chat's language to ``zh`` or ``en``."""
     t = context.t
-    language = normalize_language(args) if args else None
+    if not args:
+        return [TextReply(t.gettext(
+            "Replies in this chat are in English. Use /lang zh for Chinese or /lang en "
+            "for English."))]
+    language = normalize_language(args)
     if language is None:
         return [TextReply(t.gettext(
             "Unknown language \"{value}\". Use /lang zh for Chinese or /lang en for English.",

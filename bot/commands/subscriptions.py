@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.commands.context import CommandContext, Reply, TextReply
 from bot.commands.filters import parse_or_reply
 from bot.commands.permissions import refusal_if_not_admin
+from bot.commands.titles import display_title
+from bot.i18n import Translator
 from bot.matcher.describe import describe_rule
 from bot.matcher.filters import Rule
 from bot.parser.models import Paper
@@ -95,16 +97,18 @@ async def _preview(context: CommandContext, rule: Rule) -> str:
     if digest is None:
         return t.gettext("No digest is stored yet; new papers will arrive as cards.")
     matched = [p for p in digest.papers if rule.matches(p, context.services.orgs)]
-    head = t.ngettext("In the latest digest ({date}) it would have matched {n} paper",
-                      "In the latest digest ({date}) it would have matched {n} papers",
-                      len(matched), date=digest.date.isoformat())
-    lines = [head + (":" if matched else ".")]
-    lines.extend(_brief(paper) for paper in matched[:PREVIEW_LIMIT])
+    date = digest.date.isoformat()
+    if not matched:
+        return t.gettext("In the latest digest ({date}) it would have matched no paper.",
+                         date=date)
+    lines = [t.ngettext("In the latest digest ({date}) it would have matched {n} paper:",
+                        "In the latest digest ({date}) it would have matched {n} papers:",
+                        len(matched), date=date)]
+    lines.extend(_brief(paper, t) for paper in matched[:PREVIEW_LIMIT])
     if len(matched) > PREVIEW_LIMIT:
         lines.append(t.gettext("… and {count} more", count=len(matched) - PREVIEW_LIMIT))
     return "\n".join(lines)
 
 
-def _brief(paper: Paper) -> str:
-    title = paper.title_zh or paper.title_en
-    return f"• {title} ({paper.org}, {paper.score:g})"
+def _brief(paper: Paper, t: Translator) -> str:
+    return f"• {display_title(paper, t)} ({paper.org}, {paper.score:g})"

@@ -136,10 +136,17 @@ async def test_top_defaults_to_three(router: CommandRouter) -> None:
     assert len(reply.papers) == 3
 
 
-async def test_top_with_filter(router: CommandRouter) -> None:
-    [reply] = await _run(router, "/top 5 org:Google")
-    assert isinstance(reply, CardsReply)
-    assert [paper.rank for paper in reply.papers] == [2, 3]
+async def test_top_with_filter_says_fewer_matched(router: CommandRouter) -> None:
+    note, cards = await _run(router, "/top 5 org:Google")
+    assert isinstance(note, TextReply)
+    assert note.text == "Only 2 papers of the 2026-02-20 digest match: papers from Google."
+    assert isinstance(cards, CardsReply)
+    assert [paper.rank for paper in cards.papers] == [2, 3]
+
+
+async def test_top_filter_matching_nothing_names_rule(router: CommandRouter) -> None:
+    text = _text(await _run(router, "/top abc"))
+    assert text == "No paper of the 2026-02-20 digest matches: papers from abc."
 
 
 async def test_top_filter_without_count(router: CommandRouter) -> None:
@@ -166,6 +173,28 @@ async def test_lang_switches_replies_to_chinese(router: CommandRouter) -> None:
     listing = _text(await _run(router, "/list"))
     assert switched == "本聊天的回复已切换为中文。"
     assert "本聊天还没有订阅" in listing
+
+
+async def test_lang_without_value_shows_current(router: CommandRouter) -> None:
+    text = _text(await _run(router, "/lang"))
+    assert text.startswith("Replies in this chat are in English.")
+    assert "/lang zh" in text
+
+
+async def test_titles_follow_chat_language(router: CommandRouter, store: Store) -> None:
+    paper = make_paper(9, title_zh="中文标题", title_en="English Title")
+    await store.digests.save(make_digest(dt.date(2026, 2, 21), [paper]), source="t", now=NOW)
+    english = _text(await _run(router, "/today"))
+    await _run(router, "/lang zh")
+    chinese = _text(await _run(router, "/today"))
+    assert "1. English Title (30)" not in english
+    assert "9. English Title (30)" in english
+    assert "9. 中文标题 (30)" in chinese
+
+
+async def test_subscribe_preview_when_nothing_matches(router: CommandRouter) -> None:
+    text = _text(await _run(router, "/subscribe org:Nobody"))
+    assert text.endswith("In the latest digest (2026-02-20) it would have matched no paper.")
 
 
 async def test_lang_unknown_value(router: CommandRouter) -> None:
