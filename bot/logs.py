@@ -101,3 +101,6 @@ def configure_logging(level: str, *, secrets: Iterable[str] = (),
     # Alembic logs its set-up at INFO on every start; bot.store.migrate logs each upgrade.
     for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # slack-sdk and slack-bolt log every request, response and event payload at DEBUG.
+    for payloads in ("slack_sdk", "slack_bolt"):
+        logging.getLogger(payloads).setLevel(max(logging.INFO, root.level))

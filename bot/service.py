@@ -12,12 +12,14 @@ from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.admin.notifier import AdminNotifier, admin_chats
 from bot.clock import Clock, utcnow
 from bot.commands import CommandRouter, Services
 from bot.delivery.planner import Planner
 from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.sender import Sender
 from bot.ingest import Ingestor
+from bot.logs import secret_values
 from bot.matcher.orgs import OrgMatcher
 from bot.platform.base import Messenger
 from bot.platform.console import ConsoleChat, ConsoleMessenger, stdin_reader
@@ -60,6 +62,9 @@ class Service:
             self.console = ConsoleChat(self.router, console_messenger)
             messengers["console"] = console_messenger
         self._console_input = console_input
+        self.admin = AdminNotifier(chats=admin_chats(settings.admin_chat_ids),
+                                   messengers=messengers, store=self.store,
+                                   default_language=settings.bot_language)
         self.sender = Sender(
             store=self.store, messengers=messengers, clock=clock,
             default_language=settings.bot_language,
@@ -77,6 +82,8 @@ class Service:
         """Pick up new digests and send what they made due; one scan runs at a time."""
         async with self._scan_lock:
             report = await self.ingestor.scan()
+            for error in report.errors:
+                self.admin.digest_rejected(error)
             if report.digests or report.errors:
                 logger.info("digest scan stored=%d rejected=%d new_cards=%d", len(report.digests),
                             len(report.errors), report.new_cards)
@@ -85,6 +92,7 @@ class Service:
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set (or the console input ends), then shut down cleanly."""
         await self.store.db.connect(auto_migrate=self.settings.database_auto_migrate)
+        self.admin.start(secrets=secret_values(self.settings))
         interrupted = await self.store.outbox.fail_interrupted(claimed_before=self.clock())
         for delivery in interrupted:
             logger.critical("card not resent after an interrupted send chat_pk=%s arxiv_id=%s",
@@ -112,6 +120,7 @@ class Service:
             logger.info("paperbot stopping")
             self.scheduler.shutdown(wait=False)
             await self._wait_for_jobs()
+            await self.admin.stop()
             if console_task is not None:
                 console_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

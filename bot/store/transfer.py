@@ -55,7 +55,7 @@ _CHAT_SETTINGS = ("kind", "language", "timezone", "push_time", "quiet_start", "q
 
 @dataclass
 class ImportReport:
-    """What an import changed, counted per chat and per subscription."""
+    """Counts of the chats and subscriptions an import added, updated or left unchanged."""
 
     chats_added: int = 0
     chats_updated: int = 0

@@ -1,8 +1,8 @@
 """Read and check a subscriptions document, reporting a problem as ``FILE:LINE: what is wrong``.
 
 The YAML is composed into nodes rather than loaded into Python values, so every value
-keeps the line it came from, and text fields take the text as written: ``09:00`` stays
-a time instead of YAML 1.1's sexagesimal 540, and ``chat_id: 5001`` the id ``"5001"``.
+keeps the line it came from. Text fields take the text as written: ``10:30`` stays a
+time instead of YAML 1.1's sexagesimal 630, and ``chat_id: 5001`` becomes ``"5001"``.
 """
 
 from __future__ import annotations
@@ -120,10 +120,12 @@ class _Reader:
         if platform not in PLATFORMS:
             raise self._error(fields["platform"], f"unknown platform {platform!r}; expected "
                                                   f"one of {', '.join(PLATFORMS)}")
+
         chat_id = self._text(fields["chat_id"], "chat_id", column=ChatRow.chat_id)
         if platform == "telegram" and not _TELEGRAM_CHAT_ID.fullmatch(chat_id):
             raise self._error(fields["chat_id"], f"chat_id {chat_id!r} is not a Telegram chat "
                                                  "id; expected an integer such as 12345")
+
         language = self._optional_text(fields.get("language"), "language")
         if language is not None and language not in SUPPORTED_LANGUAGES:
             raise self._error(fields["language"], f"unsupported language {language!r}; expected "
@@ -133,17 +135,20 @@ class _Reader:
         if timezone is not None and not _is_zone(timezone):
             raise self._error(fields["timezone"], f"unknown time zone {timezone!r}; expected an "
                                                   "IANA name such as Asia/Shanghai or null")
+
         push_time = self._clock_time(fields.get("push_time"), "push_time")
         quiet_start = self._clock_time(fields.get("quiet_start"), "quiet_start")
         quiet_end = self._clock_time(fields.get("quiet_end"), "quiet_end")
         if (quiet_start is None) != (quiet_end is None):
             raise self._error(node, "quiet_start and quiet_end must be set together or both "
                                     "be null")
+
         active = True if "active" not in fields else self._boolean(fields["active"], "active")
         reason = self._optional_text(fields.get("inactive_reason"), "inactive_reason")
         if active and reason is not None:
             raise self._error(fields["inactive_reason"], "inactive_reason is set but active is "
                                                          "true; remove it or set active: false")
+
         kind = self._optional_text(fields.get("kind"), "kind", column=ChatRow.kind)
         return ChatRecord(
             platform=platform, chat_id=chat_id, kind=kind or "private", language=language,

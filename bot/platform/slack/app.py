@@ -49,8 +49,11 @@ def build_app(*, bot_token: str, api_url: str, signing_secret: str | None = None
     requests skip that check: the WebSocket itself was opened with the app token.
     """
     client = AsyncWebClient(token=bot_token, base_url=api_url)
+    # Bolt copies this logger's level to each logger it makes. It has none of its own, so
+    # all of them follow the ``slack_bolt`` logger, whose level ``bot.logs`` caps.
+    logger = logging.getLogger("slack_bolt.paperbot")
     return AsyncApp(client=client, signing_secret=signing_secret or "", name="paperbot",
-                    request_verification_enabled=True)
+                    logger=logger, request_verification_enabled=True)
 
 
 class SlackFrontend:
