@@ -23,9 +23,9 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.installed-dev
 
-# Without a .env file, run on the bundled sample digest with a console chat on the terminal.
+# Without a .env file or DIGEST_DIR, run on the bundled sample digest with a console chat.
 run: install
-	@if [ -f .env ]; then \
+	@if [ -f .env ] || [ -n "$$DIGEST_DIR" ]; then \
 		$(BIN)/paperbot run; \
 	else \
 		echo "No .env file: using the sample digest in $(SAMPLE_DIGESTS) and a console chat."; \

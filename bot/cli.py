@@ -48,7 +48,12 @@ def _serve(*, worker: bool) -> None:
     except ConfigError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(2) from None
-    configure_logging(settings.log_level, secrets=secret_values(settings),
+    level = settings.log_level
+    console = settings.telegram_bot_token is None and settings.slack_bot_token is None
+    if console and not worker and "log_level" not in settings.model_fields_set:
+        # The terminal is the chat: routine log lines would interleave with the replies.
+        level = "WARNING"
+    configure_logging(level, secrets=secret_values(settings),
                       fmt=settings.log_format)
 
     from bot.service import Service  # imported late: it pulls in every platform library
