@@ -101,16 +101,16 @@ def card_lines(content: CardContent, *, t: Translator) -> list[Line]:
 
     lines.append(())
     if content.org is not None:
-        lines.append(_field(t.gettext("Organization"), content.org))
-    lines.append(_field(t.gettext("Score"), content.score))
+        lines.append(_field(t.gettext("Organization"), content.org, t))
+    lines.append(_field(t.gettext("Score"), content.score, t))
     if content.tags is not None:
-        lines.append(_field(t.gettext("Tags"), content.tags))
-    lines.append((*_field(t.gettext("Upvotes"), content.upvotes), Piece(" | "),
-                  *_field(t.gettext("Stars"), content.stars)))
+        lines.append(_field(t.gettext("Tags"), content.tags, t))
+    lines.append((*_field(t.gettext("Upvotes"), content.upvotes, t), Piece(" | "),
+                  *_field(t.gettext("Stars"), content.stars, t)))
 
     if content.summary is not None:
         lines.append(())
-        lines.append(_field(t.gettext("Summary"), content.summary))
+        lines.append(_field(t.gettext("Summary"), content.summary, t))
 
     if content.highlights:
         lines.append(())
@@ -218,8 +218,9 @@ def _continues_previous(char: str) -> bool:
     )
 
 
-def _field(label: str, value: str) -> Line:
-    return (Piece(label, Style.BOLD), Piece(f": {value}"))
+def _field(label: str, value: str, t: Translator) -> Line:
+    # The separator is a catalog entry because Chinese text uses the full-width colon.
+    return (Piece(label, Style.BOLD), Piece(t.gettext(": ") + value))
 
 
 def _highlight_line(item: str) -> Line:
