@@ -198,13 +198,14 @@ async def test_dropped_card_notifies_admin_chat(fake_telegram: FakeTelegram,
                                  admin_chat_ids=f"telegram:{ADMIN.chat_id}")
     async with running(settings) as service:
         await command(fake_telegram, 5001, "/subscribe all")
-        fake_telegram.fail_next(1, status=HTTPStatus.BAD_REQUEST,
-                                description="Bad Request: message is too long")
+        # The card and then its plain-text fallback are both rejected: the card is dropped.
+        fake_telegram.fail_next(2, status=HTTPStatus.BAD_REQUEST,
+                                description="Bad Request: can't parse entities: boom")
         shutil.copy(SAMPLE_DIGEST, settings.digest_dir / SAMPLE_DIGEST.name)
         await service.scan_and_send()
         notice = await _next_message_to(fake_telegram, int(ADMIN.chat_id))
     assert notice.startswith("Delivery dropped: card dropped chat=telegram:5001 ")
-    assert "message is too long" in notice
+    assert notice.endswith("reason=Can't parse entities: boom")
 
 
 async def _next_message_to(fake: FakeTelegram, chat_id: int) -> str:
