@@ -271,8 +271,7 @@ async def test_time_now_makes_waiting_cards_due(router: CommandRouter, store: St
     assert "2 waiting cards are due now and will be sent shortly." in text
 
 
-async def test_waiting_card_keeps_its_day_when_time_moves_later(router: CommandRouter,
-                                                                store: Store) -> None:
+async def test_later_time_keeps_same_day(router: CommandRouter, store: Store) -> None:
     """Queued at 08:00 for 09:00; moved to 10:00, it is due at 10:00 the same day."""
     await _run(router, "/time 09:00")
     chat = await _chat(store)
@@ -366,7 +365,7 @@ async def test_planner_writes_subscription_mode(router: CommandRouter, store: St
 
 async def test_planner_first_subscription_decides_mode(router: CommandRouter, store: Store,
                                                        clock: Clock) -> None:
-    """Paper 3 (Google DeepMind) matches both rules and goes once, as subscription 1 says."""
+    """Paper 3 (Google DeepMind) matches both rules and goes once, in the mode of subscription 1."""
     await _run(router, "/subscribe org:DeepMind")
     await _run(router, "/subscribe Google")
     await _run(router, "/mode 1 digest")
