@@ -97,7 +97,8 @@ def _facts(content: CardContent, *, t: Translator) -> list[str]:
     facts = [(t.gettext("Organization"), content.org), (t.gettext("Score"), content.score),
              (t.gettext("Tags"), content.tags), (t.gettext("Upvotes"), content.upvotes),
              (t.gettext("Stars"), content.stars)]
-    texts = [_labelled(label, value, separator=": ") for label, value in facts
+    # The colon is a catalog entry, as in the other renderers: Chinese uses the full-width one.
+    texts = [_labelled(label, value, separator=t.gettext(": ")) for label, value in facts
              if value is not None]
     return texts[:MAX_CONTEXT_ELEMENTS]
 
