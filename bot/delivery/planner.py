@@ -47,6 +47,8 @@ class Planner:
                     schedules[chat.pk] = schedule_for(chat, default_zone=self._default_timezone)
         matches = match_papers(digest.papers, subscriptions, self._orgs)
         now = self._clock()
+        # NOTE: a /time, /tz or /quiet change that lands between the read above and the
+        # enqueue below re-times the older cards only, so these keep the old schedule.
         due = {pk: due_at(schedule, stored_at=now, now=now) for pk, schedule in schedules.items()}
         # A paper that several subscriptions of one chat match goes out once, with the thread
         # and mode of the first of them in /list order (the order of ``matches``).
