@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import column, inspect, select, table, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store import migrate
+from bot.store import ChatRef, Store, migrate
 from bot.store.database import Database
 from bot.store.schema import Base
 from tests.conftest import POSTGRES_URL
@@ -170,3 +173,25 @@ async def test_sqlite_foreign_keys_enforced_after_upgrade(tmp_path: Path) -> Non
     finally:
         await database.close()
     assert enabled == 1
+
+
+async def test_sqlite_table_copy_keeps_referencing_rows(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'copy.db'}")
+    now = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
+    try:
+        await store.db.connect()
+        chat = await store.chats.ensure(ChatRef("telegram", "1"), kind="private", now=now)
+        await store.chats.add_subscription(chat.pk, "all", thread_id=None, now=now)
+        # What a batch revision does on SQLite: copy the table, drop it, rename the copy.
+        async with migrate._migrating(store.db.engine) as connection:
+            await connection.run_sync(_recreate_chats_table)
+        subscriptions = await store.chats.subscriptions(chat.pk)
+    finally:
+        await store.db.close()
+    assert [subscription.rule for subscription in subscriptions] == ["all"]
+
+
+def _recreate_chats_table(connection: Connection) -> None:
+    operations = Operations(MigrationContext.configure(connection))
+    with operations.batch_alter_table("chats", recreate="always"):
+        pass
