@@ -9,7 +9,6 @@ import pytest
 
 from bot.commands import CommandRouter, Services, TextReply
 from bot.delivery.planner import Planner
-from bot.i18n import get_translator
 from bot.matcher.orgs import OrgMatcher
 from bot.store import Chat, ChatRef, Store
 from tests.store.factories import make_digest, make_paper
@@ -223,14 +222,12 @@ async def test_status_mixed_modes(router: CommandRouter, store: Store, clock: Cl
 
 
 async def test_status_in_chinese(router: CommandRouter, store: Store, clock: Clock) -> None:
-    if get_translator("zh").gettext("Quiet hours: off.") == "Quiet hours: off.":
-        pytest.skip("the Chinese catalog has no /status messages yet")
     await _text(router, "/subscribe Google")
     await _text(router, "/time 09:00")
     await _store_digest(store, clock)
     await _text(router, "/lang zh")
-    text = await _text(router, "/status")
-    assert "2026-02-20" in text
-    assert "Latest digest" not in text
-    assert "Waiting" not in text
-    assert "Quiet hours" not in text
+    lines = (await _text(router, "/status")).splitlines()
+    assert lines[2] == "等待中：2 张卡片，最早一张于 2026-02-20 09:00 到期。"
+    assert lines[3] == "原因：等待推送时间 09:00。"
+    assert "时区：Europe/Berlin。" in lines
+    assert not any("Latest digest" in line for line in lines)
