@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -195,3 +198,14 @@ def _recreate_chats_table(connection: Connection) -> None:
     operations = Operations(MigrationContext.configure(connection))
     with operations.batch_alter_table("chats", recreate="always"):
         pass
+
+
+def test_run_without_auto_migrate_stops_on_empty_database(tmp_path: Path) -> None:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+                   "DATABASE_AUTO_MIGRATE": "false"}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True,
+                            text=True, timeout=60, env=environment, cwd=tmp_path,
+                            stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 1
+    assert "schema revision none (empty)" in result.stderr
+    assert "run `paperbot db upgrade`" in result.stderr
