@@ -34,6 +34,8 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         monkeypatch.delenv(name, raising=False)
     # python-telegram-bot 22 warns when RetryAfter.retry_after is read as an int.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    # Each bot a test starts serves its web endpoints on a free port of its own.
+    monkeypatch.setenv("PORT", "0")
     monkeypatch.chdir(tmp_path)
 
 

@@ -9,6 +9,7 @@ from typing import Final
 from bot.commands import digest, help, mode, schedule, settings, status, subscriptions
 from bot.commands.context import CommandContext, Reply, Services, TextReply
 from bot.i18n import get_translator
+from bot.metrics import Metrics
 from bot.store import ChatRef
 
 logger = logging.getLogger(__name__)
@@ -52,8 +53,9 @@ def parse_command_line(text: str, *, bot_username: str | None = None) -> tuple[s
 class CommandRouter:
     """Build a command's context from the chat and run its handler."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, metrics: Metrics | None = None) -> None:
         self.services = services
+        self._metrics = metrics or Metrics()
 
     async def context(self, ref: ChatRef, *, kind: str,
                       is_admin: Callable[[], Awaitable[bool]],
@@ -79,6 +81,7 @@ class CommandRouter:
     async def handle(self, context: CommandContext, name: str, args: str) -> list[Reply]:
         """Run command ``name``; an unknown name gets a reply pointing to /help."""
         handler = COMMANDS.get(name)
+        self._metrics.count_command(name, known=handler is not None)
         if handler is None:
             return [TextReply(context.t.gettext(
                 "Unknown command /{name}. Send /help to see the commands.", name=name))]

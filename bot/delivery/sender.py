@@ -21,6 +21,7 @@ from bot.errors import (
     TemporaryFailure,
 )
 from bot.i18n import get_translator
+from bot.metrics import Metrics
 from bot.parser.models import Paper
 from bot.platform.base import Messenger, Target
 from bot.store import Chat, Delivery, Store
@@ -42,8 +43,10 @@ class Sender:
 
     def __init__(self, *, store: Store, messengers: Mapping[str, Messenger],
                  limiter: RateLimiter, clock: Clock, default_language: str,
-                 max_attempts: int = 5, batch_size: int = 200, concurrency: int = 32) -> None:
+                 max_attempts: int = 5, batch_size: int = 200, concurrency: int = 32,
+                 metrics: Metrics | None = None) -> None:
         self._store = store
+        self._metrics = metrics or Metrics()
         self._messengers = dict(messengers)
         self._limiter = limiter
         self._clock = clock
@@ -114,6 +117,11 @@ class Sender:
         translator = get_translator(chat.language or self._default_language)
         target = Target(chat.ref, delivery.thread_id)
         await self._limiter.acquire(str(chat.ref))
+        if not await self._store.outbox.start_send(delivery.id, now=self._clock()):
+            # Another instance recovered this claim, taking this one for dead: it sends it.
+            logger.warning("card skipped, its claim was taken over chat=%s arxiv_id=%s",
+                           chat.ref, delivery.paper_key)
+            return "skipped"
         try:
             try:
                 message_id = await messenger.send_card(target, paper, t=translator)
@@ -130,6 +138,7 @@ class Sender:
         self._ledger_writes.add(write)
         write.add_done_callback(self._ledger_writes.discard)
         await asyncio.shield(write)
+        self._metrics.observe_sent(chat.ref.platform, due_at=delivery.due_at, now=self._clock())
         logger.debug("sent chat=%s arxiv_id=%s message_id=%s", chat.ref, delivery.paper_key,
                      message_id)
         return "sent"
@@ -143,6 +152,8 @@ class Sender:
                            error.retry_after, delivery.attempts)
             due_at = now + dt.timedelta(seconds=error.retry_after)
             await outbox.retry_at(delivery.id, reason=str(error), due_at=due_at)
+            self._metrics.rate_limited.labels(platform=chat.ref.platform).inc()
+            self._metrics.cards_retried.labels(platform=chat.ref.platform).inc()
             return _Stop(due_at)
         if isinstance(error, ChatMoved):
             logger.warning("chat moved chat=%s new_chat_id=%s", chat.ref, error.new_chat_id)
@@ -163,8 +174,10 @@ class Sender:
                            error)
             await outbox.retry_at(delivery.id, due_at=now + dt.timedelta(seconds=delay),
                                   reason=str(error))
+            self._metrics.cards_retried.labels(platform=chat.ref.platform).inc()
             return "retry"
         logger.critical("card dropped chat=%s arxiv_id=%s attempts=%d error=%s", chat.ref,
                         delivery.paper_key, delivery.attempts, error)
         await outbox.mark_failed(delivery.id, reason=str(error))
+        self._metrics.cards_failed.labels(platform=chat.ref.platform).inc()
         return "failed"

@@ -1,26 +1,36 @@
 """The delivery outbox and ledger: which card is due to which chat, and what became of it.
 
-States: ``pending`` (due at ``due_at``), ``sending`` (claimed by a sender), ``sent``
+States: ``pending`` (due at ``due_at``), ``sending`` (claimed by the sender instance named
+in ``claimed_by``), ``in_flight`` (that sender has started the request), ``sent``
 (``message_id`` recorded) and ``failed`` (``last_error`` says why). A row only leaves
 ``pending`` through ``claim``, an atomic compare-and-set, so one card is sent by one sender.
+A sender sends a card only after ``start_send`` moved it from ``sending`` to ``in_flight``
+under its own claim, which is what lets ``recover`` give never-attempted cards of a dead
+instance back to ``pending`` without risking a second copy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import socket
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import as_utc
 from bot.store.database import Database
 from bot.store.schema import ChatRow, DeliveryRow
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+PENDING, SENDING, IN_FLIGHT, SENT, FAILED = "pending", "sending", "in_flight", "sent", "failed"
+# A claim older than this is recovered even when its instance still looks alive: no send
+# takes that long, so the instance is stuck. Fifteen minutes is a judgement, not a measurement.
+CLAIM_LEASE = dt.timedelta(minutes=15)
 _INSERT_BATCH = 500
 
 
@@ -65,11 +75,37 @@ class ChatQueue:
     next_due_error: str | None
 
 
-class Outbox:
-    """Enqueue due cards, claim them for sending, and record the outcome."""
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """What ``recover`` did with the claims of dead or stuck instances."""
 
-    def __init__(self, db: Database) -> None:
+    released: list[Delivery]
+    failed: list[Delivery]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    """The queue at a glance: pending rows and the due time of the oldest one that is due."""
+
+    pending: int
+    oldest_due_at: dt.datetime | None
+
+
+def new_instance_id() -> str:
+    """Return an id for this process, unique across restarts: ``host-pid-random``."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+class Outbox:
+    """Enqueue due cards, claim them for sending, and record the outcome.
+
+    ``instance_id`` is written to ``claimed_by`` on every claim; ``start_send`` and
+    ``release`` act only on rows claimed under it.
+    """
+
+    def __init__(self, db: Database, *, instance_id: str | None = None) -> None:
         self._db = db
+        self.instance_id = instance_id or new_instance_id()
 
     async def enqueue(self, cards: Sequence[DueCard], *, now: dt.datetime) -> int:
         """Add cards not already in the ledger and return how many were new.
@@ -113,9 +149,24 @@ class Outbox:
             claimed = await session.scalars(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(ids), DeliveryRow.state == PENDING)
-                .values(state=SENDING, claimed_at=now, attempts=DeliveryRow.attempts + 1)
+                .values(state=SENDING, claimed_at=now, claimed_by=self.instance_id,
+                        attempts=DeliveryRow.attempts + 1)
                 .returning(DeliveryRow))
             return sorted((_delivery(row) for row in claimed), key=lambda d: (d.due_at, d.id))
+
+    async def start_send(self, delivery_id: int, *, now: dt.datetime) -> bool:
+        """Move a card this instance claimed to ``in_flight``; False if the claim was lost.
+
+        Call it right before the send request. False means ``recover`` gave the card to
+        another sender meanwhile, so it must not be sent from here.
+        """
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id, DeliveryRow.state == SENDING,
+                       DeliveryRow.claimed_by == self.instance_id)
+                .values(state=IN_FLIGHT, claimed_at=now))
+            return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult
 
     async def mark_sent(self, delivery_id: int, *, message_id: str | None,
                         now: dt.datetime) -> None:
@@ -136,29 +187,63 @@ class Outbox:
         """Return claimed cards that were never attempted to ``pending``, optionally later."""
         if not delivery_ids:
             return
-        values: dict[str, Any] = {"state": PENDING, "attempts": DeliveryRow.attempts - 1}
+        values: dict[str, Any] = {"state": PENDING, "attempts": DeliveryRow.attempts - 1,
+                                  "claimed_by": None}
         if due_at is not None:
             values["due_at"] = due_at
         async with self._db.session() as session, session.begin():
             await session.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.state == SENDING)
+                .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.state == SENDING,
+                       DeliveryRow.claimed_by == self.instance_id)
                 .values(**values))
 
-    async def fail_interrupted(self, *, claimed_before: dt.datetime) -> list[Delivery]:
-        """Mark cards left in ``sending`` by a sender that died as failed, and return them.
+    async def claim_owners(self) -> set[str | None]:
+        """Return the ``claimed_by`` values of rows in ``sending`` or ``in_flight``."""
+        async with self._db.session() as session:
+            owners = await session.scalars(
+                select(DeliveryRow.claimed_by).distinct()
+                .where(DeliveryRow.state.in_((SENDING, IN_FLIGHT))))
+            return set(owners)
 
-        Such a card may or may not have reached the chat: the Bot API offers no way to
-        ask, so it is not sent again, which would risk a second copy.
+    async def recover(self, *, alive: Collection[str], now: dt.datetime,
+                      lease: dt.timedelta = CLAIM_LEASE) -> Recovered:
+        """Take back the claims of instances not in ``alive`` and claims older than ``lease``.
+
+        A card still in ``sending`` was never attempted and returns to ``pending``. A card
+        in ``in_flight`` may or may not have reached the chat, and the Bot API offers no
+        way to ask, so it is marked failed rather than risk a second copy. Rows claimed
+        before claims carried an owner (``claimed_by`` empty) count as attempted.
         """
+        expired = now - lease
+        orphaned = or_(DeliveryRow.claimed_by.is_(None),
+                       DeliveryRow.claimed_by.not_in(list(alive)),
+                       DeliveryRow.claimed_at < expired)
         reason = "interrupted while sending; it may have arrived, so it was not sent again"
         async with self._db.session() as session, session.begin():
-            rows = await session.scalars(
+            released = await session.scalars(
                 update(DeliveryRow)
-                .where(DeliveryRow.state == SENDING, DeliveryRow.claimed_at < claimed_before)
+                .where(DeliveryRow.state == SENDING, DeliveryRow.claimed_by.is_not(None),
+                       orphaned)
+                .values(state=PENDING, claimed_by=None, attempts=DeliveryRow.attempts - 1)
+                .returning(DeliveryRow))
+            released_rows = [_delivery(row) for row in released]
+            failed = await session.scalars(
+                update(DeliveryRow)
+                .where(DeliveryRow.state.in_((SENDING, IN_FLIGHT)), orphaned)
                 .values(state=FAILED, last_error=reason)
                 .returning(DeliveryRow))
-            return [_delivery(row) for row in rows]
+            return Recovered(released=released_rows, failed=[_delivery(row) for row in failed])
+
+    async def summary(self, *, now: dt.datetime) -> OutboxSummary:
+        """Count pending rows and find the oldest due time among those due by ``now``."""
+        async with self._db.session() as session:
+            pending = await session.scalar(
+                select(func.count()).where(DeliveryRow.state == PENDING))
+            oldest = await session.scalar(
+                select(func.min(DeliveryRow.due_at))
+                .where(DeliveryRow.state == PENDING, DeliveryRow.due_at <= now))
+            return OutboxSummary(pending=pending or 0, oldest_due_at=oldest)
 
     async def for_chat(self, chat_pk: int, digest_date: dt.date) -> list[Delivery]:
         """Return the rows of one chat for one digest."""

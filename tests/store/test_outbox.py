@@ -78,15 +78,16 @@ async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
     assert len(ids) == 60
 
 
-async def test_fail_interrupted_marks_sending_rows_failed(store: Store) -> None:
+async def test_recover_fails_in_flight_rows_of_dead_instance(store: Store) -> None:
     chat = await _chat(store)
     await store.outbox.enqueue([_card(chat, "a"), _card(chat, "b")], now=NOW)
-    await store.outbox.claim(platforms=["telegram"], now=NOW, limit=1)
-    failed = await store.outbox.fail_interrupted(claimed_before=NOW + dt.timedelta(seconds=1))
+    [claimed] = await store.outbox.claim(platforms=["telegram"], now=NOW, limit=1)
+    await store.outbox.start_send(claimed.id, now=NOW)
+    recovered = await store.outbox.recover(alive=["another-instance"], now=NOW)
     states = {row.paper_key: row.state for row in await store.outbox.for_chat(chat, DAY)}
-    assert [row.paper_key for row in failed] == ["a"]
+    assert [row.paper_key for row in recovered.failed] == ["a"]
     assert states == {"a": FAILED, "b": PENDING}
-    assert "not sent again" in (failed[0].last_error or "")
+    assert "not sent again" in (recovered.failed[0].last_error or "")
 
 
 async def test_release_returns_rows_to_pending_at_given_time(store: Store) -> None:

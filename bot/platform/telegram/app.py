@@ -47,14 +47,32 @@ class TelegramFrontend:
         application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         application.add_error_handler(self._on_error)
 
-    async def start(self) -> None:
-        """Connect, publish the command menu and start long polling."""
+    async def start(self, *, polling: bool = True) -> None:
+        """Connect, publish the command menu and handle updates; long-poll when ``polling``.
+
+        Without polling, updates come from ``application.update_queue`` (webhook mode) or
+        from nowhere until ``start_polling`` (an instance that is not the leader).
+        """
         await self.application.initialize()
         await self._publish_commands()
         await self.application.start()
+        if polling:
+            await self.start_polling()
+
+    async def start_polling(self) -> None:
+        """Start long polling, unless it is running already."""
         assert self.application.updater is not None  # noqa: S101  # built with an updater
+        if self.application.updater.running:
+            return
         await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         logger.info("telegram polling started username=%s", self.application.bot.username)
+
+    async def stop_polling(self) -> None:
+        """Stop long polling, if it is running; updates already fetched are still handled."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+            logger.info("telegram polling stopped")
 
     async def stop(self) -> None:
         """Stop polling and close the HTTP connections."""

@@ -1,0 +1,1 @@
+"""The HTTP server every instance runs: health, readiness, metrics and platform webhooks."""
