@@ -135,10 +135,21 @@ class Service:
         await self.sender.drain()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set (or the console input ends), then shut down cleanly."""
-        await self.store.db.connect(auto_migrate=self.settings.database_auto_migrate)
-        self.admin.start(secrets=secret_values(self.settings))
-        await self.cluster.start()
+        """Run until ``stop`` is set (or the console input ends), then shut down cleanly.
+
+        Raises ``ConfigError`` when the web server cannot listen on ``HOST``:``PORT``.
+        """
+        if self.web is not None:
+            # First, so a taken PORT stops start-up before anything else has begun.
+            await self.web.start()
+        try:
+            await self.store.db.connect(auto_migrate=self.settings.database_auto_migrate)
+            self.admin.start(secrets=secret_values(self.settings))
+            await self.cluster.start()
+        except BaseException:
+            if self.web is not None:
+                await self.web.stop()
+            raise
         self.metrics.leader.set(1 if self.cluster.is_leader else 0)
         await recover_claims(self.store.outbox, self.cluster, now=self.clock())
         if not self.worker:
@@ -154,8 +165,6 @@ class Service:
         self.scheduler.start()
         console_task: asyncio.Task[None] | None = None
         try:
-            if self.web is not None:
-                await self.web.start()
             if self.telegram is not None and self.worker:
                 # A worker only sends: getMe, but no handlers, polling or webhook.
                 await self.telegram.application.initialize()
