@@ -1,9 +1,9 @@
 """Two ``paperbot run`` processes on one PostgreSQL database: each card arrives once.
 
 The leader is killed with SIGKILL in the middle of a 3000-card fan-out; the other
-instance takes over and finishes. A card whose send was cut between the Bot API's answer
-and the ledger write may be recorded as failed, with the reason saying so, but no card
-is lost without a trace and none arrives twice.
+instance takes over and finishes. A card whose request had started when the leader died
+is recorded as failed with the reason saying so, whether or not it reached the fake. Every
+other card is recorded as sent and arrived exactly once, and no card arrives twice.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -121,6 +122,14 @@ class SlackFrontend:
         await web.TCPSite(self._runner, self._host, self._port).start()
         logger.info("slack http endpoint listening port=%s path=%s bot_user_id=%s",
                     self.http_port, EVENTS_PATH, self.bot_user_id)
+
+    async def handle_events(self, request: web.Request) -> web.Response:
+        """Dispatch a request Slack posted, for another aiohttp server mounting ``EVENTS_PATH``.
+
+        Bolt checks the request's signature against the signing secret, as on SLACK_PORT.
+        """
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
 
     async def stop(self) -> None:
         """Close the WebSocket or the HTTP endpoint."""
