@@ -1,4 +1,4 @@
-"""Cluster roles: the interface every instance sees, and the lone instance of a SQLite setup."""
+"""Cluster roles: the interface of every instance, and the lone instance of a SQLite set-up."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Cluster(Protocol):
 
 
 class SingleInstance:
-    """The only instance there is: the leader (when a candidate), and nobody else is alive.
+    """The only instance: the leader (when a candidate), with no other instance alive.
 
     This is the SQLite set-up, where one instance is all that is supported: a claim made
     under any other instance id was left by an earlier process that has stopped.

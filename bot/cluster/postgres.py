@@ -43,7 +43,7 @@ _DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 def instance_lock_key(instance_id: str) -> int:
     """Return the second key of the instance lock of ``instance_id`` (a non-negative int4).
 
-    Two ids may share a key; a dead instance then looks alive and its claims wait for
+    Two ids may share a key. A dead instance then looks alive, so its claims wait for
     the claim lease instead of being recovered at once.
     """
     return zlib.crc32(instance_id.encode()) & 0x7FFF_FFFF

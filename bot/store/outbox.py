@@ -77,7 +77,7 @@ class ChatQueue:
 
 @dataclass(frozen=True, slots=True)
 class Recovered:
-    """What ``recover`` did with the claims of dead or stuck instances."""
+    """The outcome of ``recover``: the claims it returned to the queue and those it failed."""
 
     released: list[Delivery]
     failed: list[Delivery]

@@ -1,4 +1,4 @@
-"""Readiness checks behind ``/readyz``: named probes that each pass or say what failed."""
+"""Readiness checks behind ``/readyz``: named probes that each pass or report what failed."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ _MAX_DETAIL = 200
 
 
 class NotReady(PaperbotError):
-    """A probe's answer that its component is not ready; the message says why."""
+    """A probe result: its component is not ready, for the reason in the message."""
 
 
 @dataclass(frozen=True, slots=True)

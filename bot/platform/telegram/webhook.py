@@ -53,10 +53,10 @@ class TelegramWebhook:
         logger.info("telegram webhook set path=%s", self.path)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """Answer 403 to a wrong or missing secret, 400 to a body that is not an update."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret):
-            self._log_rejection(request, missing=not given)
+        """Queue a posted update; respond 403 to a wrong or missing secret, 400 to a non-update."""
+        received = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(received, self._secret):
+            self._log_rejection(request, missing=not received)
             return web.Response(status=HTTPStatus.FORBIDDEN)
         try:
             data: Any = await request.json()
@@ -66,7 +66,7 @@ class TelegramWebhook:
             return web.Response(status=HTTPStatus.BAD_REQUEST,
                                 text="the body is not a Telegram update")
         update = Update.de_json(data, self._application.bot)
-        # Queued rather than processed here: Telegram gets its answer at once, and
+        # Queued rather than processed here: Telegram gets its response at once, and
         # Application.stop() still handles what is queued before shutting down.
         await self._application.update_queue.put(update)
         return web.Response(status=HTTPStatus.OK)
