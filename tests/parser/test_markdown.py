@@ -330,7 +330,8 @@ def test_parse_empty_day_without_fallback() -> None:
 
     assert str(error) == (
         'digest.md:1: heading "# 每日论文汇总" has no date, as the generator writes it for a '
-        'day without papers; expected "# 每日论文汇总 - YYYY-MM-DD", or a file name with the date such as 2026-02-20.md'
+        'day without papers; expected "# 每日论文汇总 - YYYY-MM-DD", '
+        "or a file name with the date such as 2026-02-20.md"
     )
 
 
