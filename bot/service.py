@@ -17,7 +17,7 @@ from bot.clock import Clock, utcnow
 from bot.cluster import open_cluster, recover_claims
 from bot.commands import CommandRouter, Services
 from bot.delivery.planner import Planner
-from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.ratelimit import Limits, RateLimiter, telegram_is_group
 from bot.delivery.sender import Sender
 from bot.errors import ConfigError
 from bot.ingest import Ingestor
@@ -73,6 +73,7 @@ class Service:
                 token=settings.telegram_bot_token.get_secret_value(),
                 base_url=settings.telegram_api_url)
             self.telegram = TelegramFrontend(application, self.router)
+            self.telegram.messenger.limiter = _telegram_limiter(settings)
             messengers["telegram"] = self.telegram.messenger
         elif worker:
             raise ConfigError("paperbot worker sends through Telegram, but TELEGRAM_BOT_TOKEN "
@@ -87,9 +88,7 @@ class Service:
                                    default_language=settings.bot_language)
         self.sender = Sender(
             store=self.store, messengers=messengers, clock=clock,
-            default_language=settings.bot_language, metrics=self.metrics,
-            limiter=RateLimiter(per_second=settings.telegram_max_messages_per_second,
-                                per_chat_per_second=settings.telegram_max_per_chat_per_second))
+            default_language=settings.bot_language, metrics=self.metrics)
         self.ingestor = Ingestor(
             source=FolderSource(settings.digest_dir), store=self.store, clock=clock,
             planner=Planner(store=self.store, orgs=self.orgs, clock=clock,
@@ -261,3 +260,11 @@ class Service:
         assert self.console is not None  # noqa: S101  # only started when there is a console
         await self.console.run(reader)
         stop.set()
+
+
+def _telegram_limiter(settings: Settings) -> RateLimiter:
+    """Build the limiter of every Telegram message from the ``TELEGRAM_MAX_*`` settings."""
+    limits = Limits(per_second=settings.telegram_max_messages_per_second,
+                    per_chat_per_second=settings.telegram_max_per_chat_per_second,
+                    per_group_per_minute=settings.telegram_max_per_group_per_minute)
+    return RateLimiter(limits, is_group=telegram_is_group)

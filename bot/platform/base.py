@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from bot.delivery.ratelimit import RateLimiter
+from bot.errors import DeliveryError, MessageRejected
 from bot.i18n import Translator
 from bot.parser.models import Paper
 from bot.store.chats import ChatRef
@@ -18,14 +22,45 @@ class Target:
     thread_id: str | None = None
 
 
-class Messenger(Protocol):
-    """Sends cards and plain text to one platform.
+class MessageTooLong(MessageRejected):
+    """The platform counted the text as longer than its limit.
 
-    Implementations raise the ``bot.errors.DeliveryError`` subclasses, never the
-    platform library's own errors, and return the platform's message id.
+    Messengers split such a message at paper or line boundaries themselves; this error
+    reaches the sender only when a single line is still too long.
+    """
+
+
+class SendOutcomeUnknown(DeliveryError):
+    """The request may have reached the platform, but its response never came.
+
+    Sending again could show the chat a second copy, and where the platform offers no
+    way to ask whether the first one arrived, the card is recorded as failed instead.
+    """
+
+
+class PartlySent(DeliveryError):
+    """A message split in several parts failed after ``message_ids`` had arrived.
+
+    Resending would repeat the parts that arrived, so the card is recorded as failed
+    with the ids of the parts that did.
+    """
+
+    def __init__(self, message: str, *, message_ids: Sequence[str]) -> None:
+        super().__init__(message)
+        self.message_ids = tuple(message_ids)
+
+
+class Messenger(Protocol):
+    """Sends cards, digests and plain text to one platform.
+
+    Implementations raise the ``bot.errors.DeliveryError`` subclasses (including the
+    three above), never the platform library's own errors, and return the platform's
+    message id; for a message sent in parts, the id of the first part. Every request
+    goes through ``limiter``: ``acquire`` before it and ``settle`` after its response.
     """
 
     platform: str
+    limiter: RateLimiter
 
     async def send_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
         """Send one paper card."""
@@ -37,4 +72,24 @@ class Messenger(Protocol):
 
     async def send_text(self, target: Target, text: str) -> str:
         """Send plain text."""
+        ...
+
+    def split_digest(self, papers: Sequence[Paper], *, t: Translator,
+                     date: dt.date) -> list[list[Paper]]:
+        """Group ``papers``, in order, into digest messages within the platform's limits."""
+        ...
+
+    async def send_digest(self, target: Target, papers: Sequence[Paper], *, t: Translator,
+                          date: dt.date, part: int = 1, parts: int = 1) -> str:
+        """Send one digest message listing ``papers`` compactly, one group of ``split_digest``."""
+        ...
+
+
+@runtime_checkable
+class ThreadMessenger(Messenger, Protocol):
+    """A messenger whose platform has reply threads, for the ``thread`` delivery mode."""
+
+    async def send_summary(self, target: Target, papers: Sequence[Paper], *, t: Translator,
+                           date: dt.date) -> str:
+        """Post a short summary of ``papers``; its message id is the thread for their cards."""
         ...

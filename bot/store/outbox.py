@@ -129,9 +129,13 @@ class Outbox:
                 added += len(result.all())
         return added
 
-    async def claim(self, *, platforms: Sequence[str], now: dt.datetime,
-                    limit: int = 100) -> list[Delivery]:
-        """Move up to ``limit`` due rows of active chats to ``sending`` and return them."""
+    async def claim(self, *, platforms: Sequence[str], now: dt.datetime, limit: int = 100,
+                    chats: Collection[int] | None = None,
+                    skip_chats: Collection[int] = ()) -> list[Delivery]:
+        """Move up to ``limit`` due rows of active chats to ``sending`` and return them.
+
+        ``chats`` restricts the claim to those chats; ``skip_chats`` leaves those out.
+        """
         async with self._db.session() as session, session.begin():
             candidates = (
                 select(DeliveryRow.id)
@@ -141,6 +145,10 @@ class Outbox:
                 .order_by(DeliveryRow.due_at, DeliveryRow.id)
                 .limit(limit)
             )
+            if chats is not None:
+                candidates = candidates.where(DeliveryRow.chat_pk.in_(list(chats)))
+            if skip_chats:
+                candidates = candidates.where(DeliveryRow.chat_pk.not_in(list(skip_chats)))
             if self._db.dialect == "postgresql":
                 candidates = candidates.with_for_update(skip_locked=True, of=DeliveryRow)
             ids = list(await session.scalars(candidates))
@@ -168,11 +176,60 @@ class Outbox:
                 .values(state=IN_FLIGHT, claimed_at=now))
             return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult
 
+    async def start_sends(self, delivery_ids: Sequence[int], *, now: dt.datetime) -> set[int]:
+        """Move claimed cards to ``in_flight`` in one transaction, like ``start_send``.
+
+        Returns the ids that moved; the others' claims were lost and must not be sent.
+        """
+        if not delivery_ids:
+            return set()
+        async with self._db.session() as session, session.begin():
+            moved = await session.scalars(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(list(delivery_ids)), DeliveryRow.state == SENDING,
+                       DeliveryRow.claimed_by == self.instance_id)
+                .values(state=IN_FLIGHT, claimed_at=now)
+                .returning(DeliveryRow.id))
+            return set(moved)
+
     async def mark_sent(self, delivery_id: int, *, message_id: str | None,
                         now: dt.datetime) -> None:
         """Record that a card arrived."""
         await self._set(delivery_id, state=SENT, message_id=message_id, sent_at=now,
                         last_error=None)
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str | None]], *,
+                             now: dt.datetime) -> None:
+        """Record that cards arrived, given as (row id, message id) pairs, in one transaction."""
+        if not sent:
+            return
+        async with self._db.session() as session, session.begin():
+            await session.execute(update(DeliveryRow), [
+                {"id": delivery_id, "state": SENT, "message_id": message_id, "sent_at": now,
+                 "last_error": None}
+                for delivery_id, message_id in sent])
+
+    async def requeue(self, delivery_id: int, *, reason: str) -> bool:
+        """Move an ``in_flight`` card of this instance back to ``sending`` for another try.
+
+        The card stays claimed, so this sender retries it; should the instance stop
+        first, ``recover`` returns it to ``pending`` as never attempted, which is true
+        because the try that failed provably did not deliver it. False if the claim was lost.
+        """
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id, DeliveryRow.state == IN_FLIGHT,
+                       DeliveryRow.claimed_by == self.instance_id)
+                .values(state=SENDING, last_error=reason, attempts=DeliveryRow.attempts + 1))
+            return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult
+
+    async def set_thread(self, delivery_ids: Sequence[int], thread_id: str) -> None:
+        """Record the thread that cards go into, once its opening post was sent."""
+        async with self._db.session() as session, session.begin():
+            await session.execute(
+                update(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids))
+                .values(thread_id=thread_id))
 
     async def mark_failed(self, delivery_id: int, *, reason: str) -> None:
         """Record that a card will not be sent, and why."""

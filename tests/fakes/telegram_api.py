@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import math
+import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -209,6 +210,12 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._outage: ApiError | None = None
         self._rate_limits: _RateLimits | None = None
+        self._stall_from: int | None = None
+        self._stall_seconds: float | None = None
+        self._release = asyncio.Event()
+        self.held: list[SentMessage] = []
+        self._max_text_length: int | None = None
+        self._random_failures: tuple[float, tuple[ApiError, ...], random.Random] | None = None
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in (
@@ -246,6 +253,7 @@ class FakeTelegram:
     async def stop(self) -> None:
         """Release waiting long polls and close the server."""
         self._closing = True
+        self._release.set()
         self._updates_signal.notify()
         self._sent_signal.notify()
         if self._runner is not None:
@@ -382,6 +390,44 @@ class FakeTelegram:
                               self.clock())
         self._rate_limits = _RateLimits(per_chat_per_second, per_chat_burst, bucket)
 
+    def fail_at_random(self, rate: float, *, statuses: Iterable[int] = (
+            HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.BAD_GATEWAY), seed: int = 0,
+            retry_after: int = 1) -> None:
+        """Answer a ``rate`` share of ``sendMessage`` calls with one of ``statuses``, at random.
+
+        The draws come from a ``random.Random(seed)``, so a run repeats exactly for the
+        same sequence of calls. ``rate=0`` switches it off.
+        """
+        errors = tuple(_error_for_status(status, retry_after=retry_after, description=None)
+                       for status in statuses)
+        draws = random.Random(seed)  # noqa: S311  # a reproducible test schedule
+        self._random_failures = (rate, errors, draws) if rate > 0 else None
+
+    def stall_responses(self, *, after: int = 0, seconds: float | None = None) -> None:
+        """Accept ``sendMessage`` calls as usual, but answer late once ``after`` more were accepted.
+
+        Each later message is recorded in ``sent`` (and ``held``) when it arrives, as
+        Telegram would deliver it, and its response waits ``seconds``, or without
+        ``seconds`` until ``release_responses`` or ``stop``. A client with a shorter read
+        timeout sees a timeout for a message that did arrive.
+        """
+        self._stall_from = len(self.sent) + after
+        self._stall_seconds = seconds
+        self._release = asyncio.Event()
+
+    def release_responses(self) -> None:
+        """Answer held responses now and stop holding new ones."""
+        self._stall_from = None
+        self._release.set()
+
+    def limit_text_length(self, units: int | None) -> None:
+        """Reject texts longer than ``units`` UTF-16 code units as "message is too long".
+
+        Telegram's limit is 4096 after entity parsing; a lower one stands in for a text
+        Telegram counts differently than the bot does. None restores the usual limit.
+        """
+        self._max_text_length = units
+
     def disable_rate_limits(self) -> None:
         """Stop enforcing rate limits (the default)."""
         self._rate_limits = None
@@ -406,6 +452,16 @@ class FakeTelegram:
                 await self._sent_signal.wait()
         return list(self.sent)
 
+    async def wait_for_held(self, count: int) -> list[SentMessage]:
+        """Wait until at least ``count`` responses are held by ``stall_responses``.
+
+        Returns the held messages. Raises TimeoutError after ``WAIT_GUARD_SECONDS``.
+        """
+        async with asyncio.timeout(WAIT_GUARD_SECONDS):
+            while len(self.held) < count:
+                await self._sent_signal.wait()
+        return list(self.held)
+
     # -- HTTP -------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -429,6 +485,10 @@ class FakeTelegram:
     def _inject_failure(self, method: str) -> None:
         if self._outage is not None:
             raise self._outage
+        if self._random_failures is not None and method == "sendMessage":
+            rate, errors, draws = self._random_failures
+            if draws.random() < rate:
+                raise draws.choice(errors)
         for index, failure in enumerate(self._failures):
             if method.lower() in failure.methods:
                 del self._failures[index]
@@ -513,6 +573,8 @@ class FakeTelegram:
         chat_id = self._resolve_chat_id(params)
         self._check_reachable(chat_id)
         parsed = check_message_text(_text_param(params), params.get("parse_mode"))
+        if self._max_text_length is not None and utf16_units(parsed.text) > self._max_text_length:
+            raise ApiError(400, "Bad Request: message is too long")
         markup = check_reply_markup(params.get("reply_markup"))
         self._check_rate_limits(chat_id)
 
@@ -527,7 +589,17 @@ class FakeTelegram:
             reply_markup=markup, message_thread_id=thread_id, message_id=message_id,
             time=self.clock(), display_text=parsed.text, entities=parsed.entities))
         self._sent_signal.notify()
+        if self._stall_from is not None and len(self.sent) > self._stall_from:
+            await self._hold_response(self.sent[-1])
         return message
+
+    async def _hold_response(self, sent: SentMessage) -> None:
+        self.held.append(sent)
+        self._sent_signal.notify()
+        release = self._release
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._stall_seconds):
+                await release.wait()
 
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         if "inline_message_id" in params:
