@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery.ratelimit import TokenBucket
+from bot.delivery.digest import ENTRY_SEPARATOR, DigestEntry, digest_heading, pack
+from bot.delivery.ratelimit import UNLIMITED, RateLimiter, TokenBucket
 from bot.errors import MessageRejected
 from bot.i18n import Translator
 from bot.parser.models import Paper
@@ -19,7 +21,7 @@ from bot.platform.base import Target
 from bot.platform.plaintext import render_card_text
 from bot.platform.slack.blocks import MAX_TEXT_LENGTH, SlackMessage, render_card
 from bot.platform.slack.errors import CLIENT_ERRORS, map_slack_error
-from bot.platform.slack.mrkdwn import escape
+from bot.platform.slack.mrkdwn import escape, link
 from bot.platform.text import split_text
 
 logger = logging.getLogger(__name__)
@@ -53,7 +55,8 @@ class ChannelPacer:
 class SlackMessenger:
     """The Slack ``Messenger``: a chat id is a channel id, a thread id a ``thread_ts``.
 
-    Message ids returned are the ``ts`` of the posted message.
+    Message ids returned are the ``ts`` of the posted message. ``limiter`` paces every
+    post; the service replaces the unlimited default with the configured one.
     """
 
     platform = PLATFORM
@@ -61,6 +64,7 @@ class SlackMessenger:
     def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer | None = None) -> None:
         self._client = client
         self._pacer = pacer
+        self.limiter = RateLimiter(UNLIMITED)
 
     async def send_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
         """Post a card as Block Kit blocks with arXiv and PDF buttons."""
@@ -84,6 +88,31 @@ class SlackMessenger:
             ts = await self.post(target, SlackMessage(text=escape(part)), mrkdwn=False)
         return ts
 
+    def split_digest(self, papers: Sequence[Paper], *, t: Translator,
+                     date: dt.date) -> list[list[Paper]]:
+        """Group ``papers`` into messages of at most ``MAX_TEXT_LENGTH`` characters."""
+        sizes = [len(_digest_entry(DigestEntry.from_paper(paper, t=t))) for paper in papers]
+        heading = len(escape(digest_heading(t=t, date=date, part=99, parts=99))) + 2
+        limit = MAX_TEXT_LENGTH - heading - len(ENTRY_SEPARATOR)
+        groups = pack(sizes, limit=limit, separator=len(ENTRY_SEPARATOR), max_items=len(sizes))
+        return [[papers[index] for index in group] for group in groups]
+
+    async def send_digest(self, target: Target, papers: Sequence[Paper], *, t: Translator,
+                          date: dt.date, part: int = 1, parts: int = 1) -> str:
+        """Post one digest message: a bold heading, then one linked entry per paper."""
+        heading = escape(digest_heading(t=t, date=date, part=part, parts=parts))
+        entries = [_digest_entry(DigestEntry.from_paper(paper, t=t)) for paper in papers]
+        text = ENTRY_SEPARATOR.join([f"*{heading}*", *entries])
+        return await self.post(target, SlackMessage(text=text))
+
+    async def send_summary(self, target: Target, papers: Sequence[Paper], *, t: Translator,
+                           date: dt.date) -> str:
+        """Post the opening message of a ``thread`` delivery; its ``ts`` is the thread."""
+        heading = escape(digest_heading(t=t, date=date))
+        count = t.ngettext("{n} paper matches; its card follows in the thread.",
+                           "{n} papers match; their cards follow in the thread.", len(papers))
+        return await self.post(target, SlackMessage(text=f"*{heading}*\n{escape(count)}"))
+
     async def post(self, target: Target, message: SlackMessage, *, mrkdwn: bool = True) -> str:
         """Post ``message`` to the target channel or thread and return its ``ts``.
 
@@ -101,10 +130,13 @@ class SlackMessenger:
             arguments["mrkdwn"] = False
         if self._pacer is not None:
             await self._pacer.wait(target.chat.chat_id)
+        await self.limiter.acquire(target.chat.chat_id)
         try:
             response = await self._client.chat_postMessage(**arguments)
         except CLIENT_ERRORS as error:
             raise map_slack_error(error) from error
+        finally:
+            self.limiter.settle(target.chat.chat_id)
         return str(response.get("ts", ""))
 
     async def post_ephemeral(self, *, channel: str, user: str, message: SlackMessage,
@@ -119,3 +151,8 @@ class SlackMessenger:
             await self._client.chat_postEphemeral(**arguments)
         except CLIENT_ERRORS as error:
             raise map_slack_error(error) from error
+
+
+def _digest_entry(entry: DigestEntry) -> str:
+    title = link(entry.url, entry.title) if entry.url else escape(entry.title)
+    return f"*{escape(entry.prefix).rstrip()}* {title}\n{escape(entry.details)}"
