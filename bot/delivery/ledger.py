@@ -2,7 +2,7 @@
 
 A delivered card is added to the buffer in the same step that receives the response,
 with no ``await`` between, so cancelling the sender cannot lose it. The buffer is
-written within ``max_delay`` seconds, or at once when it holds ``max_rows``. A process
+written within ``max_delay`` seconds, or at once when it contains ``max_rows``. A process
 killed before the write leaves those cards ``in_flight``, which recovery records as
 failed: they did arrive, and the failure reason says that they may have.
 """

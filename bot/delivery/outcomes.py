@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# The longest pause kept in memory; a longer ``retry_after`` or back-off puts the chat's
-# cards back in the outbox, due when the pause ends, so no drain waits minutes.
+# Maximum pause kept in memory. A longer ``retry_after`` or back-off puts the chat's cards
+# back in the outbox, due when the pause ends, so no drain waits minutes.
 MAX_PAUSE_IN_MEMORY_SECONDS = 60.0
-# ``retry_after`` answers for one job before its rows go back to the outbox.
+# Rate-limit responses for one job before its rows go back to the outbox.
 MAX_WAITS = 10
 # Moves for one job: a chat that keeps moving is failed rather than chased.
 MAX_MOVES = 3

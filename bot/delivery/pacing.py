@@ -1,8 +1,8 @@
 """A fair scheduler: per-chat queues served in the order each chat may next send.
 
-The sender asks for the chat whose next message its platform's limits allow soonest,
-so a chat waiting out its own per-chat limit never holds up the others, and a chat with
-a long queue gets one turn per allowed slot like every other chat.
+The sender takes the chat whose next message its platform's limits allow soonest, so a
+chat waiting out its own per-chat limit never delays the others, and a chat with a long
+queue gets one turn per allowed slot like every other chat.
 
 Among the chats that may send now, the one with the most jobs queued goes first. With
 one message a second per chat, a fan-out cannot end sooner than its longest queue
@@ -48,7 +48,7 @@ class FairScheduler(Generic[Key, Job]):
         self._jobs = 0
 
     def __len__(self) -> int:
-        """The number of queued jobs, not counting those taken."""
+        """Return how many jobs are queued, not counting those taken."""
         return self._jobs
 
     @property

@@ -153,9 +153,9 @@ def never_group(chat: str) -> bool:
 class RateLimiter:
     """The limits of one platform, applied to every message sent to it.
 
-    The sender looks at ``chat_ready_at`` and ``ready_at`` to choose which chat to serve
-    next, then ``reserve``s the send; the messenger calls ``acquire`` (which finds the
-    reservation, or waits) before each request and ``settle`` after its response.
+    The sender reads ``chat_ready_at`` and ``ready_at`` to choose the chat to serve next
+    and then ``reserve``s the send. The messenger calls ``acquire`` before each request,
+    which uses that reservation or else waits, and ``settle`` after the response.
     """
 
     def __init__(self, limits: Limits, *, is_group: Callable[[str], bool] = never_group,
@@ -225,7 +225,7 @@ class RateLimiter:
             state.window.hold(now)
 
     def pause(self, chat: str, seconds: float) -> None:
-        """Send nothing to ``chat`` for ``seconds``, as a platform's ``retry_after`` asks."""
+        """Send nothing to ``chat`` for ``seconds``, as a platform's ``retry_after`` requests."""
         state = self._state(chat)
         state.paused_until = max(state.paused_until, self._monotonic() + seconds)
 

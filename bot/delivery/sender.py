@@ -1,8 +1,8 @@
 """Send due cards from the outbox through the platforms, fairly and within their limits.
 
-A drain claims due rows in batches, turns them into jobs (``jobs.py``) and serves the
-chats through a ``FairScheduler``: always the chat whose platform allows its next
-message soonest, one job per chat at a time, at most ``concurrency`` requests at once.
+A drain claims due rows in batches and turns them into jobs (``jobs.py``). A
+``FairScheduler`` then picks the chat whose platform allows its next message soonest,
+with one job per chat and at most ``concurrency`` requests under way at a time.
 
 Each row moves ``pending`` → ``sending`` (claimed) → ``in_flight`` (request started) →
 ``sent`` or ``failed``. The ``in_flight`` mark is written before the request and the
@@ -246,11 +246,11 @@ class _Drain:
         new_chats = sorted({d.chat_pk for d in claimed} - self.chats.keys())
         if new_chats:
             self.chats.update(await store.chats.by_pk(new_chats))
-        wanted: dict[dt.date, set[str]] = defaultdict(set)
+        to_load: dict[dt.date, set[str]] = defaultdict(set)
         for delivery in claimed:
             if (delivery.digest_date, delivery.paper_key) not in self.papers:
-                wanted[delivery.digest_date].add(delivery.paper_key)
-        for date, keys in wanted.items():
+                to_load[delivery.digest_date].add(delivery.paper_key)
+        for date, keys in to_load.items():
             found = await store.digests.papers(date, keys)
             self.papers.update({(date, key): paper for key, paper in found.items()})
 

@@ -16,7 +16,7 @@ from bot.store.chats import ChatRef
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where a message goes: a chat and, for forum topics or Slack threads, a thread."""
+    """The destination of a message: a chat and, for forum topics or Slack threads, a thread."""
 
     chat: ChatRef
     thread_id: str | None = None
@@ -53,10 +53,10 @@ class PartlySent(DeliveryError):
 class Messenger(Protocol):
     """Sends cards, digests and plain text to one platform.
 
-    Implementations raise the ``bot.errors.DeliveryError`` subclasses (including the
-    three above), never the platform library's own errors, and return the platform's
-    message id; for a message sent in parts, the id of the first part. Every request
-    goes through ``limiter``: ``acquire`` before it and ``settle`` after its response.
+    Implementations raise the ``bot.errors.DeliveryError`` subclasses, including the
+    three above, and never the platform library's own errors. They return the
+    platform's message id, which for a message sent in parts is the first part's. Every
+    request goes through ``limiter``: ``acquire`` before it and ``settle`` after its response.
     """
 
     platform: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.clock import utcnow
+from bot.clock import as_utc, utcnow
 from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.delivery.sender import MISSING_PAPER, Sender
 from bot.errors import (
@@ -398,3 +398,16 @@ async def test_cancelled_drain_records_sent_and_returns_the_rest(store: Store) -
     assert states.count(PENDING) == 5 - len(messenger.sent)
     await _sender(store, messenger).drain()
     assert messenger.keys_to("1") == [paper.key for paper in papers]
+
+
+async def test_long_retry_after_puts_chat_back_in_queue(store: Store) -> None:
+    messenger = FakeMessenger()
+    pks = await _queue(store, ["1", "2"], PAPERS[:2])
+    messenger.fail("1", RateLimited("Too Many Requests: retry after 120", retry_after=120))
+    started = utcnow()
+    await _sender(store, messenger).drain()
+    rows = await _rows(store, pks["1"])
+    assert messenger.keys_to("2") == KEYS[:2]
+    assert messenger.keys_to("1") == []
+    assert [row.state for row in rows] == [PENDING, PENDING]
+    assert all(as_utc(row.due_at) >= started + dt.timedelta(seconds=119) for row in rows)

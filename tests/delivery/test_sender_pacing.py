@@ -61,7 +61,7 @@ def test_chat_keeps_its_job_order() -> None:
     assert [job for _, chat, job in served if chat == "b"] == ["b-0", "b-1", "b-2"]
 
 
-def test_sends_to_one_chat_are_a_second_apart_after_response() -> None:
+def test_chat_interval_counts_from_response() -> None:
     clock = ManualClock(0.0)
     limiter = RateLimiter(Limits(per_second=100, per_chat_per_second=1), monotonic=clock)
     scheduler = _scheduler(limiter, clock)

@@ -1,8 +1,8 @@
 """A real ``paperbot run`` killed by SIGKILL mid fan-out and restarted: no card twice, none lost.
 
 The fake Bot API runs in the test process, so its record of accepted messages outlives
-the bot. It answers the first messages normally and then holds the responses of the
-rest, as a network stall would: those messages arrived, but the bot never learns it.
+the bot. It responds to the first messages normally and then withholds the responses to
+the rest, as a network stall would, so those messages arrive but the bot never learns it.
 The bot is killed while they are held.
 """
 
@@ -122,7 +122,7 @@ async def test_sigkill_mid_fanout_then_restart(fake_telegram: FakeTelegram,
         async with asyncio.timeout(STOP_SECONDS):
             await first.wait()
     arrived_before_restart = len(fake_telegram.sent)
-    held = {_card_key(message) for message in fake_telegram.held}
+    unanswered = {_card_key(message) for message in fake_telegram.held}
     fake_telegram.release_responses()
 
     async with _bot(env, tmp_path, log) as second:
@@ -143,8 +143,8 @@ async def test_sigkill_mid_fanout_then_restart(fake_telegram: FakeTelegram,
     assert set(arrivals.values()) == {1}
     assert set(arrivals) == set(ledger)
     assert len(ledger) == total
-    assert held
-    assert held <= failed
+    assert unanswered
+    assert unanswered <= failed
     assert failed == {key for key in failed if arrivals[key] == 1}
     assert states == {SENT: total - len(failed), FAILED: len(failed)}
     assert failure_reasons == {

@@ -123,11 +123,11 @@ async def test_migrated_group_moves_with_subscriptions(fake_telegram: FakeTelegr
         _add_sample(settings)
         await service.scan_and_send()
         moved = await service.store.chats.find(ChatRef("telegram", str(new)))
-        gone = await service.store.chats.find(ChatRef("telegram", str(old)))
+        old_chat = await service.store.chats.find(ChatRef("telegram", str(old)))
         assert moved is not None
         subscriptions = await service.store.chats.subscriptions(moved.pk)
     assert _cards_to(fake_telegram, new) == GOOGLE_PAPERS
-    assert gone is None
+    assert old_chat is None
     assert [subscription.rule for subscription in subscriptions] == ["Google"]
 
 
