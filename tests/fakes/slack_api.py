@@ -101,6 +101,7 @@ class _Failures:
     rate_limited: int = 0
     retry_after: int = 1
     rejected_blocks: int = 0
+    dropped: int = 0
 
 
 class FakeSlack:
@@ -158,6 +159,10 @@ class FakeSlack:
         """Return HTTP 429 ``ratelimited`` with ``Retry-After`` for the next ``count`` posts."""
         self.failures.rate_limited = count
         self.failures.retry_after = retry_after
+
+    def drop_after_posting_next(self, count: int) -> None:
+        """Accept the next ``count`` posts, then close the connection without a response."""
+        self.failures.dropped = count
 
     def reject_blocks_next(self, count: int) -> None:
         """Return ``invalid_blocks`` for the next ``count`` posts that carry blocks."""
@@ -278,6 +283,14 @@ class FakeSlack:
             future.set_result(ack)
 
     async def _api(self, request: web.Request) -> web.Response:
+        try:
+            return await self._api_call(request)
+        except _DropConnection:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+
+    async def _api_call(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         self.calls.append(method)
         arguments = await _arguments(request)
@@ -329,12 +342,17 @@ class FakeSlack:
             await self._reject(method, channel, problem)
             return web.json_response({"ok": False, "error": problem.code,
                                       "errors": list(problem.details)})
+
         ts = f"{1_700_000_000 + next(self._ts)}.000100"
         await self._record(Post(
             method=method, channel=channel, text=str(arguments["text"]),
             blocks=arguments.get("blocks"), ephemeral=ephemeral,
             user=arguments.get("user"), thread_ts=arguments.get("thread_ts"), ts=ts,
             mrkdwn=arguments.get("mrkdwn") not in (False, "false", "0")))
+        if self.failures.dropped > 0:
+            self.failures.dropped -= 1
+            # The message is posted, but its response is lost with the connection.
+            raise _DropConnection
         if ephemeral:
             return web.json_response({"ok": True, "message_ts": ts})
         return web.json_response({"ok": True, "channel": channel, "ts": ts,
@@ -374,6 +392,10 @@ class FakeSlack:
     async def _reject(self, method: str, channel: str, problem: MessageError) -> None:
         self.rejected.append(Rejection(method, channel, problem.code, problem.details))
         await self._notify()
+
+
+class _DropConnection(Exception):
+    """Raised inside a handler to close the connection instead of responding."""
 
 
 def sign(body: bytes, *, secret: str = SIGNING_SECRET,

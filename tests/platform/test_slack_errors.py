@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
@@ -14,6 +16,7 @@ from bot.errors import (
     RecipientGone,
     TemporaryFailure,
 )
+from bot.platform.base import SendOutcomeUnknown
 from bot.platform.slack.errors import (
     DEFAULT_RETRY_AFTER_SECONDS,
     ERROR_ACTIONS,
@@ -103,11 +106,32 @@ def test_object_formation_error_rejects_message() -> None:
 
 
 @pytest.mark.parametrize("error", [
-    pytest.param(aiohttp.ClientConnectionError("refused"), id="connection"),
     pytest.param(TimeoutError(), id="timeout"),
+    pytest.param(aiohttp.ServerDisconnectedError(), id="server-disconnected"),
+    pytest.param(aiohttp.ClientOSError(104, "Connection reset by peer"), id="connection-reset"),
+    pytest.param(aiohttp.ClientPayloadError("response cut short"), id="payload"),
 ])
-def test_network_error_is_temporary(error: Exception) -> None:
-    assert isinstance(map_slack_error(error), TemporaryFailure)
+def test_lost_response_outcome_unknown(error: Exception) -> None:
+    assert isinstance(map_slack_error(error), SendOutcomeUnknown)
+
+
+def test_other_client_error_is_temporary() -> None:
+    assert isinstance(map_slack_error(aiohttp.InvalidURL("http://")), TemporaryFailure)
+
+
+async def test_refused_connection_is_temporary() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{port}/api/",
+                            retry_handlers=[])
+    with pytest.raises(aiohttp.ClientConnectorError) as caught:
+        await client.chat_postMessage(channel="C0GENERAL", text="hello")
+
+    error = map_slack_error(caught.value)
+
+    assert isinstance(error, TemporaryFailure)
+    assert "the request was not sent" in str(error)
 
 
 def test_map_slack_error_refuses_other_errors() -> None:

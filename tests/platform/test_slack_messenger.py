@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.errors import MessageRejected, RateLimited, RecipientGone
 from bot.i18n import get_translator
-from bot.platform.base import Target
-from bot.platform.slack import messenger as messenger_module
+from bot.platform.base import SendOutcomeUnknown, Target
+from bot.platform.slack.app import build_app
 from bot.platform.slack.blocks import MAX_TEXT_LENGTH, SlackMessage
-from bot.platform.slack.messenger import ChannelPacer, SlackMessenger
+from bot.platform.slack.messenger import SlackMessenger
 from bot.store import ChatRef
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_blocks import displayed_text
@@ -98,6 +101,17 @@ async def test_rejected_blocks_is_message_rejected(fake_slack: FakeSlack,
         await messenger.send_card(GENERAL, make_paper(), t=EN)
 
 
+async def test_lost_response_not_resent(fake_slack: FakeSlack) -> None:
+    app = build_app(bot_token=BOT_TOKEN, api_url=fake_slack.api_url)
+    messenger = SlackMessenger(app.client)
+    fake_slack.drop_after_posting_next(1)
+
+    with pytest.raises(SendOutcomeUnknown):
+        await messenger.send_card(GENERAL, make_paper(), t=EN)
+
+    assert len(fake_slack.posts) == 1
+
+
 async def test_post_ephemeral_reaches_one_user(fake_slack: FakeSlack,
                                                messenger: SlackMessenger) -> None:
     await messenger.post_ephemeral(channel="C0GENERAL", user="U0ALICE",
@@ -110,41 +124,45 @@ async def test_post_ephemeral_reaches_one_user(fake_slack: FakeSlack,
 
 
 class ManualClock:
+    """A monotonic clock that only moves when the limiter sleeps."""
+
     def __init__(self) -> None:
         self.now = 100.0
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
-
-async def test_pacer_spaces_posts_per_channel(monkeypatch: pytest.MonkeyPatch) -> None:
-    delays: list[float] = []
-
-    async def record_sleep(seconds: float) -> None:
-        delays.append(seconds)
-
-    monkeypatch.setattr(messenger_module.asyncio, "sleep", record_sleep)
-    pacer = ChannelPacer(per_second=2.0, monotonic=ManualClock())
-
-    await pacer.wait("C0GENERAL")
-    await pacer.wait("C0OTHER")
-    await pacer.wait("C0GENERAL")
-
-    assert delays == [0.5]
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
-async def test_pacer_no_wait_after_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    delays: list[float] = []
+def paced_messenger(fake: FakeSlack, clock: ManualClock) -> SlackMessenger:
+    limiter = RateLimiter(Limits(per_second=math.inf, per_chat_per_second=2.0),
+                          monotonic=clock, sleep=clock.sleep)
+    return SlackMessenger(AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url),
+                          limiter=limiter)
 
-    async def record_sleep(seconds: float) -> None:
-        delays.append(seconds)
 
-    monkeypatch.setattr(messenger_module.asyncio, "sleep", record_sleep)
+async def test_limiter_spaces_posts_per_channel(fake_slack: FakeSlack) -> None:
     clock = ManualClock()
-    pacer = ChannelPacer(per_second=1.0, monotonic=clock)
+    messenger = paced_messenger(fake_slack, clock)
 
-    await pacer.wait("C0GENERAL")
-    clock.now += 1.0
-    await pacer.wait("C0GENERAL")
+    await messenger.send_text(GENERAL, "one")
+    await messenger.send_text(Target(ChatRef("slack", "C0OTHER")), "other channel")
+    await messenger.send_text(GENERAL, "two")
 
-    assert delays == []
+    assert clock.sleeps == [0.5]
+    assert [post.channel for post in fake_slack.posts] == ["C0GENERAL", "C0OTHER", "C0GENERAL"]
+
+
+async def test_ephemeral_reply_not_paced(fake_slack: FakeSlack) -> None:
+    clock = ManualClock()
+    messenger = paced_messenger(fake_slack, clock)
+
+    await messenger.send_text(GENERAL, "one")
+    await messenger.post_ephemeral(channel="C0GENERAL", user="U0ALICE",
+                                   message=SlackMessage(text="only for you"))
+
+    assert clock.sleeps == []

@@ -22,7 +22,7 @@ from bot.i18n import Translator
 from bot.platform.base import Target
 from bot.platform.slack.blocks import LINK_ACTION_PREFIX, SlackMessage
 from bot.platform.slack.errors import CLIENT_ERRORS, map_error_code, needs_invite
-from bot.platform.slack.messenger import PLATFORM, ChannelPacer, SlackMessenger
+from bot.platform.slack.messenger import PLATFORM, SlackMessenger
 from bot.platform.slack.replies import (
     SLASH_COMMAND,
     Outgoing,
@@ -49,7 +49,9 @@ def build_app(*, bot_token: str, api_url: str, signing_secret: str | None = None
     rejects a ``X-Slack-Request-Timestamp`` more than five minutes off. Socket Mode
     requests skip that check: the WebSocket itself was opened with the app token.
     """
-    client = AsyncWebClient(token=bot_token, base_url=api_url)
+    # No automatic retry: slack-sdk would resend after a dropped connection, and a card
+    # that may have arrived must not be posted twice (see bot.platform.slack.errors).
+    client = AsyncWebClient(token=bot_token, base_url=api_url, retry_handlers=[])
     # Bolt copies this logger's level to each logger it makes. It has none of its own, so
     # all of them follow the ``slack_bolt`` logger, whose level ``bot.logs`` caps.
     logger = logging.getLogger("slack_bolt.paperbot")
@@ -71,10 +73,9 @@ class SlackFrontend:
     """
 
     def __init__(self, app: AsyncApp, router: CommandRouter, *, app_token: str | None = None,
-                 port: int = 3000, host: str | None = None,
-                 pacer: ChannelPacer | None = None) -> None:
+                 port: int = 3000, host: str | None = None) -> None:
         self.app = app
-        self.messenger = SlackMessenger(app.client, pacer=pacer)
+        self.messenger = SlackMessenger(app.client)
         self._router = router
         self._app_token = app_token
         self._port = port

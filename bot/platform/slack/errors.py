@@ -3,6 +3,12 @@
 Slack responds to a failed call with ``{"ok": false, "error": "<code>"}``; slack-sdk raises
 that as ``SlackApiError``. The codes below come from the error lists of Slack's
 ``chat.postMessage`` and ``chat.postEphemeral`` references and the rate-limit guide.
+
+chat.postMessage takes no idempotency key, so a request whose response was lost cannot
+be resent without risking a second copy: that is ``SendOutcomeUnknown``. Only a request
+that provably never left (no connection could be made) is a ``TemporaryFailure``. For
+the same reason ``build_app`` turns off slack-sdk's automatic retry after a dropped
+connection.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from slack_sdk.errors import (
 )
 
 from bot.errors import DeliveryError, MessageRejected, RateLimited, RecipientGone, TemporaryFailure
+from bot.platform.base import SendOutcomeUnknown
 
 # The bot cannot post in the channel: pause the chat until it is invited back or the
 # channel changes. ``restricted_action*`` means a workspace or channel setting forbids
@@ -81,8 +88,17 @@ def map_slack_error(error: Exception) -> DeliveryError:
         return map_error_code(code, status=response.status_code, retry_after=retry_after)
     if isinstance(error, SlackObjectFormationError):
         return MessageRejected(f"invalid Block Kit message: {error}")
-    if isinstance(error, aiohttp.ClientError | TimeoutError | SlackClientNotConnectedError):
-        return TemporaryFailure(f"Slack unreachable: {type(error).__name__}: {error}")
+    name = type(error).__name__
+    if isinstance(error, aiohttp.ClientConnectorError | SlackClientNotConnectedError):
+        return TemporaryFailure(f"Slack unreachable: {name}: {error} (the request was not sent)")
+    if isinstance(error, TimeoutError | aiohttp.ServerConnectionError | aiohttp.ClientOSError
+                  | aiohttp.ClientPayloadError):
+        # The total timeout also covers connecting, but once it expires there is no way
+        # to know whether the request had been sent, so it counts as possibly delivered.
+        return SendOutcomeUnknown(f"no response from Slack: {name}: {error} (the request "
+                                  "may have arrived)")
+    if isinstance(error, aiohttp.ClientError):
+        return TemporaryFailure(f"Slack unreachable: {name}: {error}")
     if isinstance(error, SlackClientError):
         return MessageRejected(f"Slack client error: {error}")
     raise TypeError(f"not a Slack or HTTP client error: {error!r}") from error

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery.digest import ENTRY_SEPARATOR, DigestEntry, digest_heading, pack
-from bot.delivery.ratelimit import UNLIMITED, RateLimiter, TokenBucket
+from bot.delivery.ratelimit import UNLIMITED, RateLimiter
 from bot.errors import MessageRejected
 from bot.i18n import Translator
 from bot.parser.models import Paper
@@ -29,42 +27,19 @@ logger = logging.getLogger(__name__)
 PLATFORM = "slack"
 
 
-class ChannelPacer:
-    """Space the posts to each channel so none exceeds ``per_second`` messages a second.
-
-    Slack's rate-limit guide allows chat.postMessage about one message a second per
-    channel. The sender's own limiter counts per chat as well; this one applies the
-    Slack setting to every post, replies to commands included.
-    """
-
-    def __init__(self, *, per_second: float,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._per_second = per_second
-        self._monotonic = monotonic
-        self._buckets: dict[str, TokenBucket] = {}
-
-    async def wait(self, channel: str) -> None:
-        """Wait until one more post to ``channel`` keeps within the rate."""
-        bucket = self._buckets.setdefault(channel, TokenBucket(rate=self._per_second,
-                                                               capacity=1.0))
-        delay = bucket.delay(self._monotonic())
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-
 class SlackMessenger:
     """The Slack ``Messenger``: a chat id is a channel id, a thread id a ``thread_ts``.
 
     Message ids returned are the ``ts`` of the posted message. ``limiter`` paces every
-    post; the service replaces the unlimited default with the configured one.
+    chat.postMessage; the service replaces the unlimited default with the configured one.
+    Ephemeral replies bypass it: chat.postEphemeral has its own, larger rate limit.
     """
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, *, pacer: ChannelPacer | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, *, limiter: RateLimiter | None = None) -> None:
         self._client = client
-        self._pacer = pacer
-        self.limiter = RateLimiter(UNLIMITED)
+        self.limiter = limiter or RateLimiter(UNLIMITED)
 
     async def send_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
         """Post a card as Block Kit blocks with arXiv and PDF buttons."""
@@ -128,8 +103,6 @@ class SlackMessenger:
             arguments["thread_ts"] = target.thread_id
         if not mrkdwn:
             arguments["mrkdwn"] = False
-        if self._pacer is not None:
-            await self._pacer.wait(target.chat.chat_id)
         await self.limiter.acquire(target.chat.chat_id)
         try:
             response = await self._client.chat_postMessage(**arguments)
