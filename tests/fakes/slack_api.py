@@ -69,6 +69,11 @@ class Post:
     ts: str
     mrkdwn: bool = True
 
+    @property
+    def summary(self) -> str:
+        """A short description for assertion messages: method, channel and text start."""
+        return f"{self.method} {self.channel}: {self.text[:60]!r}"
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -178,7 +183,8 @@ class FakeSlack:
             return [post for post in self.posts if where(post)]
 
         await self._wait_until(lambda: len(matching()) >= count,
-                               f"{count} matching posts (have {matching()!r})")
+                               f"{count} matching posts (have {len(matching())}: "
+                               f"{[post.summary for post in matching()[-5:]]} at the end)")
         return matching()
 
     async def wait_for_rejections(self, count: int) -> list[Rejection]:
@@ -186,6 +192,11 @@ class FakeSlack:
         await self._wait_until(lambda: len(self.rejected) >= count,
                                f"{count} rejections (have {self.rejected!r})")
         return list(self.rejected)
+
+    @property
+    def connected(self) -> bool:
+        """Whether a Socket Mode client is connected."""
+        return bool(self._sockets)
 
     async def wait_connected(self) -> None:
         """Wait until the bot's Socket Mode client is connected."""
