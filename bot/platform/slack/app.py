@@ -260,6 +260,8 @@ class SlackFrontend:
                 await self.messenger.post(target, message, mrkdwn=False)
 
     async def _respond(self, respond: AsyncRespond, outgoing: Sequence[Outgoing]) -> None:
+        # NOTE: Slack accepts five responses per response_url. Packing keeps /papers top 20
+        # at four (three messages of cards and the note); a plain-text fallback adds more.
         for group in pack(outgoing):
             message = join(group)
             try:
