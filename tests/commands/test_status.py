@@ -3,47 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from bot.commands import CommandRouter, Services, TextReply
+from bot.commands import CommandRouter, TextReply
 from bot.delivery.planner import Planner
 from bot.matcher.orgs import OrgMatcher
-from bot.store import Chat, ChatRef, Store
-from tests.store.factories import make_digest, make_paper
-
-BERLIN = ZoneInfo("Europe/Berlin")
-# Friday 20 February 2026, 08:00 in Berlin (CET, UTC+1).
-NOW = dt.datetime(2026, 2, 20, 7, 0, tzinfo=dt.UTC)
-DAY = dt.date(2026, 2, 20)
-CHAT = ChatRef("telegram", "42")
-PAPERS = [
-    make_paper(1, org="Google", score=38.0),
-    make_paper(2, org="Meta", score=37.0),
-    make_paper(3, org="Google DeepMind", score=36.0),
-]
-
-
-class Clock:
-    """A clock that tests move by hand."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-def router(store: Store, clock: Clock) -> CommandRouter:
-    return CommandRouter(Services(store=store, orgs=OrgMatcher(), clock=clock,
-                                  default_language="en", default_timezone="Europe/Berlin"))
+from bot.store import Chat, Store
+from tests.commands.schedule_setup import BERLIN, CHAT, DAY, PAPERS, Clock
+from tests.store.factories import make_digest
 
 
 async def _text(router: CommandRouter, line: str) -> str:

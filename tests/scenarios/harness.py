@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bot.clock import Clock, utcnow
 from bot.service import Service
 from bot.settings import Settings, load_settings
 from tests.fakes.telegram_api import FakeTelegram
@@ -32,9 +33,9 @@ def telegram_settings(fake: FakeTelegram, tmp_path: Path, **overrides: object) -
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Service]:
-    """Start a ``Service`` and stop it cleanly on exit."""
-    service = Service(settings)
+async def running(settings: Settings, clock: Clock = utcnow) -> AsyncIterator[Service]:
+    """Start a ``Service`` on ``clock`` and stop it cleanly on exit."""
+    service = Service(settings, clock=clock)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop), name="service")
     # Started means polling: the fake answers getUpdates only after initialisation.
@@ -56,3 +57,14 @@ async def command(fake: FakeTelegram, chat_id: int, text: str, *, replies: int =
     fake.push_message(chat_id, text, **options)  # type: ignore[arg-type]
     sent = await fake.wait_for_sent(before + replies)
     return [message.text for message in sent[before:]]
+
+
+def arxiv_ids(fake: FakeTelegram, chat_id: int) -> list[str]:
+    """Return the arXiv ids of the cards sent to a chat, read from their arXiv buttons."""
+    ids = []
+    for message in fake.messages_to(chat_id):
+        if message.reply_markup is None:
+            continue
+        url = message.reply_markup["inline_keyboard"][0][0]["url"]
+        ids.append(url.rsplit("/", 1)[-1])
+    return ids

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import as_utc
-from bot.service import Service
 from bot.settings import Settings
 from bot.store.outbox import PENDING
+from tests.clock import SettableClock
 from tests.conftest import SAMPLE_DIGEST
 from tests.fakes.telegram_api import FakeTelegram
-from tests.scenarios.harness import command, telegram_settings
+from tests.scenarios.harness import arxiv_ids, command, running, telegram_settings
 
 CHAT = 5001
 FORUM = -1009876543210
@@ -35,42 +32,9 @@ def berlin(day: dt.date, clock: str) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-class Clock:
-    """The service's clock, moved by the tests; the scheduler's own timers keep real time."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+Clock = SettableClock
 
 
-@contextlib.asynccontextmanager
-async def running(settings: Settings, clock: Clock) -> AsyncIterator[Service]:
-    """Start a ``Service`` on ``clock`` and stop it cleanly on exit."""
-    service = Service(settings, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(service.run(stop), name="service")
-    while service.telegram is None or not service.telegram.application.running:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield service
-    finally:
-        stop.set()
-        await task
-
-
-def _arxiv_ids(fake: FakeTelegram, chat_id: int) -> list[str]:
-    """The arXiv ids of the cards sent to a chat, read from their arXiv buttons."""
-    ids = []
-    for message in fake.messages_to(chat_id):
-        if message.reply_markup is None:
-            continue
-        url = message.reply_markup["inline_keyboard"][0][0]["url"]
-        ids.append(url.rsplit("/", 1)[-1])
-    return ids
 
 
 def _publish(settings: Settings) -> None:
@@ -94,17 +58,17 @@ async def test_push_time_holds_cards_until_due(fake_telegram: FakeTelegram, sett
         [reply] = await command(fake_telegram, CHAT, "/time 09:00")
         _publish(settings)
         await service.scan_and_send()
-        at_eight = _arxiv_ids(fake_telegram, CHAT)
+        at_eight = arxiv_ids(fake_telegram, CHAT)
         clock.now = berlin(DAY, "08:59")
         await service.sender.drain()
-        at_eight_fifty_nine = _arxiv_ids(fake_telegram, CHAT)
+        at_eight_fifty_nine = arxiv_ids(fake_telegram, CHAT)
         clock.now = berlin(DAY, "09:00")
         await service.sender.drain()
     assert reply == ("Done: cards for this chat are now sent once a day at 09:00, "
                      "Europe/Berlin time.")
     assert at_eight == []
     assert at_eight_fifty_nine == []
-    assert _arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
 
 
 async def test_missed_push_time_sent_once_after_restart(
@@ -119,7 +83,7 @@ async def test_missed_push_time_sent_once_after_restart(
         rows = await service.store.outbox.for_chat(chat.pk, DAY)
     assert [(row.state, as_utc(row.due_at)) for row in rows] == [
         (PENDING, berlin(DAY, "09:00"))] * 2
-    assert _arxiv_ids(fake_telegram, CHAT) == []
+    assert arxiv_ids(fake_telegram, CHAT) == []
 
     # The bot was down at 09:00 and comes back at noon.
     clock.now = berlin(DAY, "12:00")
@@ -127,7 +91,7 @@ async def test_missed_push_time_sent_once_after_restart(
         await service.scan_and_send()
         await service.sender.drain()
         await service.sender.drain()
-    assert _arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
 
 
 async def test_quiet_hours_hold_late_digest_until_morning(
@@ -140,12 +104,12 @@ async def test_quiet_hours_hold_late_digest_until_morning(
         await service.scan_and_send()
         clock.now = berlin(DAY + dt.timedelta(days=1), "06:59")
         await service.sender.drain()
-        before_seven = _arxiv_ids(fake_telegram, CHAT)
+        before_seven = arxiv_ids(fake_telegram, CHAT)
         clock.now = berlin(DAY + dt.timedelta(days=1), "07:00")
         await service.sender.drain()
     assert reply.startswith("Done: cards that fall due between 23:00 and 07:00")
     assert before_seven == []
-    assert _arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
 
 
 async def test_time_now_releases_waiting_cards(fake_telegram: FakeTelegram, settings: Settings,
@@ -158,7 +122,7 @@ async def test_time_now_releases_waiting_cards(fake_telegram: FakeTelegram, sett
         [reply] = await command(fake_telegram, CHAT, "/time now")
         await service.sender.drain()
     assert "2 waiting cards are due now and will be sent shortly." in reply
-    assert _arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
 
 
 async def test_status_reports_waiting_then_sent(fake_telegram: FakeTelegram,
@@ -190,7 +154,7 @@ async def test_forum_topic_subscription_delivers_in_topic(
              if message.reply_markup is not None]
     assert reply.startswith("Subscribed: papers from Google")
     assert fake_telegram.messages_to(FORUM)[0].message_thread_id == 7
-    assert _arxiv_ids(fake_telegram, FORUM) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, FORUM) == GOOGLE_PAPERS
     assert [card.message_thread_id for card in cards] == [7, 7]
 
 

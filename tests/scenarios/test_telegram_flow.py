@@ -10,22 +10,12 @@ import pytest
 from bot.settings import Settings
 from tests.conftest import SAMPLE_DIGEST
 from tests.fakes.telegram_api import FakeTelegram
-from tests.scenarios.harness import command, running, telegram_settings
+from tests.scenarios.harness import arxiv_ids, command, running, telegram_settings
 
 CHAT = 5001
 GROUP = -1001234567890
 GOOGLE_PAPERS = ["2602.17270", "2602.16928"]
 
-
-def _arxiv_ids(fake: FakeTelegram, chat_id: int) -> list[str]:
-    """The arXiv ids of the cards sent to a chat, read from their arXiv buttons."""
-    ids = []
-    for message in fake.messages_to(chat_id):
-        if message.reply_markup is None:
-            continue
-        url = message.reply_markup["inline_keyboard"][0][0]["url"]
-        ids.append(url.rsplit("/", 1)[-1])
-    return ids
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ async def test_subscribe_then_digest_sends_matching_cards(
         assert "No digest is stored yet" in reply
         shutil.copy(SAMPLE_DIGEST, settings.digest_dir / SAMPLE_DIGEST.name)
         await service.scan_and_send()
-    assert _arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
     assert fake_telegram.rejected == []
     first_card = fake_telegram.messages_to(CHAT)[1]
     assert first_card.parse_mode == "HTML"
@@ -53,7 +43,7 @@ async def test_top_three_in_score_order(fake_telegram: FakeTelegram, settings: S
     async with running(settings) as service:
         await service.scan_and_send()
         await command(fake_telegram, CHAT, "/top 3", replies=3)
-    assert _arxiv_ids(fake_telegram, CHAT) == ["2602.13515", "2602.16855", "2602.17270"]
+    assert arxiv_ids(fake_telegram, CHAT) == ["2602.13515", "2602.16855", "2602.17270"]
 
 
 async def test_restart_sends_nothing_twice(fake_telegram: FakeTelegram, settings: Settings) -> None:
@@ -80,10 +70,10 @@ async def test_republished_digest_sends_only_new_papers(
         await command(fake_telegram, CHAT, "/subscribe all")
         shutil.copy(real / "dailynews_2026-02-04_first-run.md", path)
         await service.scan_and_send()
-        first = _arxiv_ids(fake_telegram, CHAT)
+        first = arxiv_ids(fake_telegram, CHAT)
         shutil.copy(real / "dailynews_2026-02-04_final-run.md", path)
         await service.scan_and_send()
-    added = _arxiv_ids(fake_telegram, CHAT)[len(first):]
+    added = arxiv_ids(fake_telegram, CHAT)[len(first):]
     assert len(first) == 10
     assert sorted(added) == ["2602.03183", "2602.03747", "2602.03845"]
 
@@ -106,7 +96,7 @@ async def test_command_addressed_to_bot_in_group(fake_telegram: FakeTelegram,
     async with running(settings) as service:
         await service.scan_and_send()
         await command(fake_telegram, GROUP, f"/top@{fake_telegram.username} 1", user_id=7)
-    assert _arxiv_ids(fake_telegram, GROUP) == ["2602.13515"]
+    assert arxiv_ids(fake_telegram, GROUP) == ["2602.13515"]
 
 
 @pytest.mark.parametrize(("filter_text", "expected"), [
@@ -134,7 +124,7 @@ async def test_malformed_digest_skipped_others_delivered(
                        .replace("2026-02-20", "2026-02-19"), encoding="utf-8")
         shutil.copy(SAMPLE_DIGEST, settings.digest_dir / SAMPLE_DIGEST.name)
         await service.scan_and_send()
-        assert _arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
+        assert arxiv_ids(fake_telegram, CHAT) == GOOGLE_PAPERS
         assert f"{bad}:" in caplog.text
         assert "得分" in caplog.text
         # The corrected file of another day, whose Google papers are new ones.
@@ -142,7 +132,7 @@ async def test_malformed_digest_skipped_others_delivered(
                        .replace("2602.17270", "2602.99999").replace("2602.16928", "2602.99998"),
                        encoding="utf-8")
         await service.scan_and_send()
-    assert _arxiv_ids(fake_telegram, CHAT) == [*GOOGLE_PAPERS, "2602.99999", "2602.99998"]
+    assert arxiv_ids(fake_telegram, CHAT) == [*GOOGLE_PAPERS, "2602.99999", "2602.99998"]
 
 
 async def test_blocked_chat_is_paused_and_others_served(
@@ -154,8 +144,8 @@ async def test_blocked_chat_is_paused_and_others_served(
         shutil.copy(SAMPLE_DIGEST, settings.digest_dir / SAMPLE_DIGEST.name)
         await service.scan_and_send()
         chat = await service.store.chats.find_platform_chat("telegram", str(CHAT))
-    assert _arxiv_ids(fake_telegram, CHAT + 1) == GOOGLE_PAPERS
-    assert _arxiv_ids(fake_telegram, CHAT) == []
+    assert arxiv_ids(fake_telegram, CHAT + 1) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, CHAT) == []
     assert chat is not None
     assert chat.active is False
     assert "blocked" in (chat.inactive_reason or "")
@@ -171,4 +161,4 @@ async def test_migrated_group_gets_cards_at_new_id(
         shutil.copy(SAMPLE_DIGEST, settings.digest_dir / SAMPLE_DIGEST.name)
         await service.scan_and_send()
         await service.sender.drain()
-    assert _arxiv_ids(fake_telegram, new) == GOOGLE_PAPERS
+    assert arxiv_ids(fake_telegram, new) == GOOGLE_PAPERS
