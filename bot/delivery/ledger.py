@@ -42,6 +42,17 @@ class Ledger:
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._max_delay, self._write)
 
+    def take(self) -> list[tuple[int, str | None]]:
+        """Remove and return the buffered rows, for a caller that writes them itself.
+
+        The caller must write them or hand them back through ``sent``.
+        """
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        rows, self._buffer = self._buffer, []
+        return rows
+
     async def flush(self) -> None:
         """Write what is buffered and wait for the writes under way.
 

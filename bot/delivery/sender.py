@@ -169,10 +169,19 @@ class _Drain:
         return batch, 0.0
 
     async def _dispatch(self, batch: list[tuple[Job, Chat]]) -> None:
-        """Mark the batch's rows in flight in one transaction, then start each send."""
+        """Mark the batch's rows in flight in one transaction, then start each send.
+
+        The same transaction writes the buffered ``sent`` marks, one fewer per batch.
+        """
         ids = [delivery.id for job, _ in batch if job.kind is not JobKind.SUMMARY
                for delivery in job.deliveries]
-        started = await self.sender.store.outbox.start_sends(ids, now=self.sender.clock())
+        sent = self.sender.ledger.take()
+        try:
+            started = await self.sender.store.outbox.start_sends(
+                ids, now=self.sender.clock(), sent=sent)
+        except BaseException:
+            self.sender.ledger.sent(sent)
+            raise
         for job, chat in batch:
             if job.kind is not JobKind.SUMMARY and not self.outcomes.keep_started(job, started):
                 self.sender.limiter(chat).cancel(chat.ref.chat_id)

@@ -315,8 +315,10 @@ async def test_lost_claim_not_sent(store: Store, monkeypatch: pytest.MonkeyPatch
     await _queue(store, ["1"], PAPERS[:2])
     start_sends = store.outbox.start_sends
 
-    async def lose_first(delivery_ids: Sequence[int], *, now: dt.datetime) -> set[int]:
-        return await start_sends([row_id for row_id in delivery_ids if row_id != 1], now=now)
+    async def lose_first(delivery_ids: Sequence[int], *, now: dt.datetime,
+                         sent: Sequence[tuple[int, str | None]] = ()) -> set[int]:
+        kept = [row_id for row_id in delivery_ids if row_id != 1]
+        return await start_sends(kept, now=now, sent=sent)
 
     monkeypatch.setattr(store.outbox, "start_sends", lose_first)
     await _sender(store, messenger).drain()

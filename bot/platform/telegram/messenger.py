@@ -26,7 +26,7 @@ from bot.platform.base import MessageTooLong, PartlySent, Target
 from bot.platform.card import CardContent, Line, Style, card_lines, fit_card, plain_text
 from bot.platform.plaintext import render_card_text
 from bot.platform.telegram.errors import map_telegram_error
-from bot.platform.telegram.render import render_card
+from bot.platform.telegram.render import TelegramCard, render_card
 from bot.platform.text import split_text, utf16_length
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _TAGS = {Style.BOLD: "b", Style.ITALIC: "i"}
 # Each digest entry carries two entities (bold rank, title link); the heading one.
 _ENTITIES_PER_ENTRY = 2
+# Rendered cards kept for reuse: a fan-out sends the same few cards to many chats.
+_RENDERED_CARDS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +67,11 @@ class TelegramMessenger:
         self._bot = bot
         self.limiter = limiter or RateLimiter(TELEGRAM_LIMITS, is_group=telegram_is_group)
         self._read_timeout = read_timeout
+        self._cards: dict[tuple[int, str], tuple[Paper, TelegramCard]] = {}
 
     async def send_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
         """Send a card as HTML with arXiv and PDF buttons."""
-        card = render_card(paper, t=t)
+        card = self._render(paper, t)
         try:
             return await self._send(target, card.text, parse_mode=ParseMode.HTML,
                                     reply_markup=card.reply_markup)
@@ -83,6 +86,18 @@ class TelegramMessenger:
         await self._send_split(target, blocks, separator="\n", reply_markup=card.reply_markup,
                                sent=sent)
         return sent[0]
+
+    def _render(self, paper: Paper, t: Translator) -> TelegramCard:
+        # Keyed by object identity, checked on use, because a Paper is not hashable.
+        key = (id(paper), t.lang)
+        cached = self._cards.get(key)
+        if cached is not None and cached[0] is paper:
+            return cached[1]
+        if len(self._cards) >= _RENDERED_CARDS:
+            self._cards.clear()
+        card = render_card(paper, t=t)
+        self._cards[key] = (paper, card)
+        return card
 
     async def send_plain_card(self, target: Target, paper: Paper, *, t: Translator) -> str:
         """Send a card as plain text, shortened to one message like the formatted card."""
