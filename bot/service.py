@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import math
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
@@ -26,12 +27,13 @@ from bot.matcher.orgs import OrgMatcher
 from bot.metrics import Metrics
 from bot.platform.base import Messenger
 from bot.platform.console import ConsoleChat, ConsoleMessenger, stdin_reader
+from bot.platform.slack.app import EVENTS_PATH, SlackFrontend, build_app
 from bot.platform.telegram.app import TelegramFrontend, build_application
 from bot.platform.telegram.webhook import TelegramWebhook
 from bot.settings import Settings
 from bot.source.folder import FolderSource
 from bot.store import Store
-from bot.web.health import NotReady, Readiness, database_probe, telegram_probe
+from bot.web.health import NotReady, Readiness, database_probe, flag_probe, telegram_probe
 from bot.web.server import WebServer
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class Service:
                             default_timezone=settings.timezone)
         self.router = CommandRouter(services, metrics=self.metrics)
         self.telegram: TelegramFrontend | None = None
+        self.slack: SlackFrontend | None = None
         self.console: ConsoleChat | None = None
         messengers: dict[str, Messenger] = {}
         if settings.telegram_bot_token is not None:
@@ -75,10 +78,14 @@ class Service:
             self.telegram = TelegramFrontend(application, self.router)
             self.telegram.messenger.limiter = _telegram_limiter(settings)
             messengers["telegram"] = self.telegram.messenger
-        elif worker:
-            raise ConfigError("paperbot worker sends through Telegram, but TELEGRAM_BOT_TOKEN "
-                              "is not set")
-        else:
+        if settings.slack_bot_token is not None:
+            self.slack = _slack_frontend(settings, self.router)
+            self.slack.messenger.limiter = _slack_limiter(settings)
+            messengers["slack"] = self.slack.messenger
+        if not messengers and worker:
+            raise ConfigError("paperbot worker sends through Telegram or Slack, but neither "
+                              "TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN is set")
+        if not messengers:
             console_messenger = ConsoleMessenger(console_output)
             self.console = ConsoleChat(self.router, console_messenger)
             messengers["console"] = console_messenger
@@ -115,6 +122,9 @@ class Service:
             if self.telegram_webhook is not None:
                 self.web.add_route("POST", self.telegram_webhook.path,
                                    self.telegram_webhook.handle)
+            if self.slack is not None and self.slack.mode == "http" and not worker:
+                # Also on PORT, so one address can serve everything; SLACK_PORT still works.
+                self.web.add_route("POST", EVENTS_PATH, self.slack.handle_events)
 
     async def scan_and_send(self) -> None:
         """Pick up new digests if this instance leads, then send what is due.
@@ -171,6 +181,8 @@ class Service:
                 await self.telegram.start(polling=False)
                 if self.telegram_webhook is not None:
                     await self.telegram_webhook.register()
+            if self.slack is not None and not self.worker:
+                await self.slack.start()
             self._frontends_started = True
             await self._sync_polling()
             if self.console is not None:
@@ -199,6 +211,8 @@ class Service:
                     await console_task
             if self.telegram is not None:
                 await self.telegram.stop()
+            if self.slack is not None:
+                await self.slack.stop()
             await self.sender.close()
             await self.cluster.stop()
             await self.store.db.close()
@@ -210,6 +224,10 @@ class Service:
         readiness.add("database", database_probe(self.store.db))
         if self.telegram is not None:
             readiness.add("telegram", telegram_probe(self.telegram.application.bot))
+        if self.slack is not None and not self.worker:
+            slack = self.slack
+            readiness.add("slack", flag_probe(lambda: slack.bot_user_id is not None,
+                                              "auth.test has not succeeded yet"))
         return readiness
 
     async def _service_probe(self) -> None:
@@ -268,3 +286,26 @@ def _telegram_limiter(settings: Settings) -> RateLimiter:
                     per_chat_per_second=settings.telegram_max_per_chat_per_second,
                     per_group_per_minute=settings.telegram_max_per_group_per_minute)
     return RateLimiter(limits, is_group=telegram_is_group)
+
+
+def _slack_limiter(settings: Settings) -> RateLimiter:
+    """Build the limiter of every Slack post: ``SLACK_MAX_PER_CHANNEL_PER_SECOND`` per channel.
+
+    Slack's rate-limit guide sets no overall message limit for chat.postMessage, only
+    about one message a second per channel.
+    """
+    limits = Limits(per_second=math.inf,
+                    per_chat_per_second=settings.slack_max_per_channel_per_second)
+    return RateLimiter(limits)
+
+
+def _slack_frontend(settings: Settings, router: CommandRouter) -> SlackFrontend:
+    """Build the Slack frontend: Socket Mode with an app token, else HTTP on SLACK_PORT."""
+    assert settings.slack_bot_token is not None  # noqa: S101  # checked by the caller
+    secret = settings.slack_signing_secret
+    app_token = settings.slack_app_token
+    app = build_app(bot_token=settings.slack_bot_token.get_secret_value(),
+                    api_url=settings.slack_api_url,
+                    signing_secret=secret.get_secret_value() if secret is not None else None)
+    return SlackFrontend(app, router, port=settings.slack_port, host=settings.slack_host or None,
+                         app_token=app_token.get_secret_value() if app_token is not None else None)

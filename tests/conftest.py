@@ -20,7 +20,7 @@ from bot.store.schema import Base
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
 SAMPLE_DIGEST = REPO_ROOT / "bot" / "data" / "sample" / "2026-02-20.md"
-pytest_plugins = ["tests.fakes.telegram_api"]
+pytest_plugins = ["tests.fakes.telegram_api", "tests.fakes.slack_api"]
 
 POSTGRES_URL = os.environ.get("PAPERBOT_TEST_POSTGRES_URL")
 
