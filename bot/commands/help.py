@@ -47,5 +47,5 @@ def help_text(context: CommandContext) -> str:
         "Filters: a bare word or \"quoted phrase\" is an organisation; keys are "
         "org:, tag:, kw: (words in titles, summary or highlights); compare score, "
         "upvotes or stars with >= > <= < =. Different keys must all match, a repeated "
-        "key matches any of its values, and a leading - excludes. In groups only "
+        "key matches any of its values, and a leading - excludes. In Telegram groups only "
         "administrators can change subscriptions, language and delivery settings.")
