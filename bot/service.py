@@ -29,6 +29,7 @@ from bot.platform.base import Messenger
 from bot.platform.console import ConsoleChat, ConsoleMessenger, stdin_reader
 from bot.platform.slack.app import EVENTS_PATH, SlackFrontend, build_app
 from bot.platform.telegram.app import TelegramFrontend, build_application
+from bot.platform.telegram.messenger import TELEGRAM_PER_CHAT_BURST
 from bot.platform.telegram.webhook import TelegramWebhook
 from bot.settings import Settings
 from bot.source.folder import FolderSource
@@ -284,6 +285,7 @@ def _telegram_limiter(settings: Settings) -> RateLimiter:
     """Build the limiter of every Telegram message from the ``TELEGRAM_MAX_*`` settings."""
     limits = Limits(per_second=settings.telegram_max_messages_per_second,
                     per_chat_per_second=settings.telegram_max_per_chat_per_second,
+                    per_chat_burst=TELEGRAM_PER_CHAT_BURST,
                     per_group_per_minute=settings.telegram_max_per_group_per_minute)
     return RateLimiter(limits, is_group=telegram_is_group)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,9 @@ from bot.delivery.ratelimit import (
     never_group,
     telegram_is_group,
 )
+from bot.platform.telegram.messenger import TELEGRAM_PER_CHAT_BURST
+from bot.service import Service
+from bot.settings import load_settings
 from tests.fakes.telegram_api import ManualClock
 
 
@@ -171,3 +175,17 @@ def test_chats_to_saturate(limits: Limits, expected: int) -> None:
 ], ids=["private", "group", "supergroup"])
 def test_telegram_is_group(chat_id: str, expected: bool) -> None:
     assert telegram_is_group(chat_id) is expected
+
+
+def test_service_limits_come_from_settings(tmp_path: Path) -> None:
+    settings = load_settings(
+        telegram_bot_token="123:abc", database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        telegram_max_messages_per_second=25, telegram_max_per_chat_per_second=0.5,
+        telegram_max_per_group_per_minute=12, web_enabled=False)
+    service = Service(settings)
+    assert service.telegram is not None
+    limiter = service.telegram.messenger.limiter
+    assert limiter.limits == Limits(per_second=25, per_chat_per_second=0.5,
+                                    per_chat_burst=TELEGRAM_PER_CHAT_BURST,
+                                    per_group_per_minute=12)
+    assert service.sender.messengers["telegram"] is service.telegram.messenger
