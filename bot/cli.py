@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.dbcli import db_app, subscriptions_app
-from bot.errors import ConfigError, DatabaseUnavailable, DigestParseError
+from bot.errors import ConfigError, DatabaseUnavailable, DigestParseError, PlatformUnavailable
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 from bot.logs import configure_logging, secret_values
 from bot.parser.markdown import date_in_path, parse_file
@@ -63,22 +65,46 @@ def _serve(*, worker: bool) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await service.run(stop)
+        try:
+            await service.run(stop)
+        finally:
+            await _cancel_leftover_tasks()
 
     try:
         service = Service(settings, worker=worker)
     except ConfigError as error:
         typer.echo(f"paperbot: {error}", err=True)
         raise typer.Exit(2) from None
+    status = 0
     try:
         asyncio.run(main())
     except ConfigError as error:
         # Raised at start-up, for example when the web server's PORT is taken.
         typer.echo(f"paperbot: {error}", err=True)
-        raise typer.Exit(2) from None
-    except (SchemaError, DatabaseUnavailable) as error:
+        status = 2
+    except (SchemaError, DatabaseUnavailable, PlatformUnavailable) as error:
         typer.echo(f"paperbot: {error}", err=True)
-        raise typer.Exit(1) from None
+        status = 1
+    # The service has stopped and closed what it opened. A database driver thread left by
+    # a query cancelled at shutdown must not keep the process alive, so exit right here.
+    # NOTE: this hides such leaked threads instead of fixing them one by one.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+async def _cancel_leftover_tasks() -> None:
+    """Cancel tasks a library left running after the service stopped, waiting a few seconds.
+
+    ``asyncio.run`` would otherwise wait forever for a task that ignores cancellation.
+    """
+    leftovers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in leftovers:
+        logging.getLogger(__name__).debug("cancelling leftover task %r", task)
+        task.cancel()
+    if leftovers:
+        await asyncio.wait(leftovers, timeout=5)
 
 
 @app.command()

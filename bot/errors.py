@@ -17,6 +17,10 @@ class DatabaseUnavailable(PaperbotError):
     """The database named by DATABASE_URL cannot be reached."""
 
 
+class PlatformUnavailable(PaperbotError):
+    """A chat platform's API could not be reached at start-up."""
+
+
 class DigestParseError(PaperbotError):
     """A digest file could not be parsed.
 

@@ -99,7 +99,8 @@ def configure_logging(level: str, *, secrets: Iterable[str] = (),
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Alembic logs its set-up at INFO on every start; bot.store.migrate logs each upgrade.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiosqlite", "alembic"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler",
+                  "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # slack-sdk and slack-bolt log every request, response and event payload at DEBUG.
     for payloads in ("slack_sdk", "slack_bolt"):

@@ -265,6 +265,9 @@ class Service:
             self._job_tasks.add(task)
             try:
                 await job()
+            except asyncio.CancelledError:
+                # Only shutdown cancels a job; the scheduler would log it as a failure.
+                logger.debug("job cancelled at shutdown")
             finally:
                 self._job_tasks.discard(task)
 

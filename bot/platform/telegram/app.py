@@ -6,7 +6,7 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.commands import COMMANDS, CardsReply, CommandRouter, parse_command_line
+from bot.errors import ConfigError, PlatformUnavailable
 from bot.i18n import N_, get_translator
 from bot.platform.base import Target
 from bot.platform.telegram.messenger import TelegramMessenger
@@ -53,7 +54,16 @@ class TelegramFrontend:
         Without polling, updates come from ``application.update_queue`` (webhook mode) or
         from nowhere until ``start_polling`` (an instance that is not the leader).
         """
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            # The library's message repeats the token, so none of it is passed on.
+            raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by the Bot API; copy the "
+                              "token again from @BotFather") from None
+        except TelegramError as error:
+            raise PlatformUnavailable(
+                f"cannot reach the Telegram Bot API at TELEGRAM_API_URL: {error}. Check the "
+                "URL and the network; start-up is retried by your service manager") from None
         await self._publish_commands()
         await self.application.start()
         if polling:
