@@ -204,7 +204,8 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         name = "_".join(str(part) for part in problem["loc"]).upper()
-        message = str(problem["msg"]).removeprefix("Value error, ")
+        message = _EXPECTED.get(problem["type"]) or str(problem["msg"]).removeprefix(
+            "Value error, ")
         if not name:
             # A check across settings: its input is every setting, secrets included.
             lines.append(message)
@@ -223,3 +224,11 @@ def _shown(name: str, value: object) -> object:
         user = credentials.partition(":")[0]
         return f"{scheme}://{user}:***@{host}" if ":" in credentials else value
     return value
+
+
+# Plainer wording for pydantic's parse errors, which do not say what to write instead.
+_EXPECTED = {
+    "bool_parsing": "expected true or false",
+    "int_parsing": "expected a whole number, such as 8080",
+    "float_parsing": "expected a number, such as 60",
+}

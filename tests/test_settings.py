@@ -97,3 +97,13 @@ def test_invalid_database_url_error_hides_password(monkeypatch: pytest.MonkeyPat
         load_settings()
     assert "DATABASE_URL='mysql://bot:***@127.0.0.1/x'" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_parse_errors_say_what_to_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "abc")
+    monkeypatch.setenv("WEB_ENABLED", "maybe")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "PORT='abc': expected a whole number, such as 8080" in message
+    assert "WEB_ENABLED='maybe': expected true or false" in message
