@@ -64,7 +64,9 @@ class Planner:
         return added
 
 
-@functools.lru_cache(maxsize=4096)
+# Parsing is the costly part of planning (about 7 µs a rule), so parsed rules are kept
+# across digests. NOTE: the memory of 200,000 cached rules is estimated, not measured.
+@functools.lru_cache(maxsize=200_000)
 def _parse_stored(text: str) -> Rule | None:
     try:
         return parse_rule(text)
