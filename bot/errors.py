@@ -52,7 +52,7 @@ class FilterSyntaxError(PaperbotError):
 
 
 class DeliveryError(PaperbotError):
-    """A platform did not accept a message; subclasses say what to do about it."""
+    """A platform did not accept a message. Each subclass names the action to take."""
 
 
 class RecipientGone(DeliveryError):

@@ -187,7 +187,7 @@ class Service:
             self._frontends_started = True
             await self._sync_polling()
             if self.console is not None:
-                # Load the digests first, so the first command already sees them.
+                # Load the digests first, so the first command can use them.
                 await self.scan_and_send()
                 reader = self._console_input or await stdin_reader()
                 console_task = asyncio.create_task(self._run_console(reader, stop),

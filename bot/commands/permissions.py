@@ -1,4 +1,4 @@
-"""Who may change a chat's subscriptions and settings."""
+"""The permission check for commands that change a chat's subscriptions and settings."""
 
 from __future__ import annotations
 

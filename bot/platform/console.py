@@ -1,6 +1,6 @@
 """A chat on the terminal: commands read from stdin, replies and cards printed to stdout.
 
-It stands in for a chat platform when no token is set, so the whole bot can be tried
+It replaces a chat platform when no token is set, so the whole bot can be tried
 locally with the same command handlers and the same delivery path.
 """
 
@@ -70,14 +70,14 @@ class ConsoleMessenger:
 
 
 class ConsoleChat:
-    """Read command lines from an input stream and answer them as a private chat would."""
+    """Read command lines from an input stream and reply as in a private chat."""
 
     def __init__(self, router: CommandRouter, messenger: ConsoleMessenger) -> None:
         self._router = router
         self._messenger = messenger
 
     async def run(self, stream: asyncio.StreamReader) -> None:
-        """Answer lines until the stream ends."""
+        """Run each command line until the stream ends."""
         t = get_translator(self._router.services.default_language)
         intro = t.gettext("Type a command such as /subscribe Google or /top 3; "
                           "/help lists them all. Ctrl-D quits.")
